@@ -1,0 +1,107 @@
+"""Filtering steps applied between loading and splitting, as recommender papers do.
+
+Each public step returns new Interactions. The ``*_rows`` variants return the kept row
+indices instead, so a caller can keep per-row side information (such as a predefined
+``is_test`` mask) aligned with the filtered data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lgnas.data.interactions import Interactions
+from lgnas.errors import DataError
+
+
+def to_implicit(data: Interactions, threshold: float | None) -> Interactions:
+    """Keep interactions rated ``>= threshold`` as positives; ``None`` keeps every row.
+
+    Ratings are kept (models may use them as weights).
+    """
+    return data.subset(implicit_rows(data, threshold))
+
+
+def implicit_rows(data: Interactions, threshold: float | None) -> np.ndarray:
+    """Row indices :func:`to_implicit` keeps."""
+    if threshold is None:
+        return np.arange(len(data))
+    if data.rating is None:
+        raise DataError(
+            f"to_implicit: rating_threshold={threshold} needs ratings, but this data has "
+            "no rating column; set rating_threshold to null or load the rating column."
+        )
+    kept = np.flatnonzero(data.rating >= threshold)
+    _require_rows(kept, f"to_implicit (rating_threshold={threshold})", data)
+    return kept
+
+
+def deduplicate(data: Interactions) -> Interactions:
+    """One row per (user, item): the latest by timestamp, else the last in file order.
+
+    Repeated interactions would otherwise land in both train and test of a split.
+    """
+    return data.subset(dedup_rows(data))
+
+
+def dedup_rows(data: Interactions) -> np.ndarray:
+    """Row indices :func:`deduplicate` keeps, in their original order."""
+    rows = np.arange(len(data))
+    time = data.timestamp if data.timestamp is not None else rows
+    order = np.lexsort((rows, time, data.item, data.user))
+    user, item = data.user[order], data.item[order]
+    last = np.ones(len(order), dtype=bool)
+    last[:-1] = (user[1:] != user[:-1]) | (item[1:] != item[:-1])
+    return np.sort(order[last])
+
+
+def kcore(data: Interactions, user_k: int, item_k: int) -> Interactions:
+    """Repeatedly drop users with < ``user_k`` and items with < ``item_k`` interactions.
+
+    Iterates to a fixed point, since dropping items can push users below ``user_k``.
+    """
+    return data.subset(kcore_rows(data, user_k, item_k))
+
+
+def kcore_rows(data: Interactions, user_k: int, item_k: int) -> np.ndarray:
+    """Row indices :func:`kcore` keeps, in their original order."""
+    kept = np.arange(len(data))
+    while True:
+        user, item = data.user[kept], data.item[kept]
+        user_count = np.bincount(user, minlength=data.num_users)
+        item_count = np.bincount(item, minlength=data.num_items)
+        ok = (user_count[user] >= user_k) & (item_count[item] >= item_k)
+        if ok.all():
+            break
+        kept = kept[ok]
+    _require_rows(kept, f"kcore (user_k={user_k}, item_k={item_k})", data)
+    return kept
+
+
+def compact(data: Interactions) -> Interactions:
+    """Re-densify ids, dropping users/items without interactions.
+
+    Keeps ``user_ids``, ``item_ids`` and ``item_features`` aligned with the new dense
+    ids, so results still map back to the original tokens.
+    """
+    used_users, user = np.unique(data.user, return_inverse=True)
+    used_items, item = np.unique(data.item, return_inverse=True)
+    features = data.item_features
+    if features is not None:
+        features = {name: column[used_items] for name, column in features.items()}
+    return Interactions(
+        user=user.astype(np.int64),
+        item=item.astype(np.int64),
+        rating=data.rating,
+        timestamp=data.timestamp,
+        user_ids=data.user_ids[used_users],
+        item_ids=data.item_ids[used_items],
+        item_features=features,
+    )
+
+
+def _require_rows(kept: np.ndarray, step: str, data: Interactions) -> None:
+    if len(kept) == 0:
+        raise DataError(
+            f"{step} removed all {len(data)} interactions; lower the threshold or turn "
+            "the step off."
+        )

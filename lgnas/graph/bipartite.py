@@ -1,0 +1,84 @@
+"""The user-item bipartite graph of the training interactions, as GNN recommenders see it."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from lgnas.errors import ConfigError
+from lgnas.graph.sparse import SparseAdjacency
+
+NORMALISATIONS = ("symmetric", "left", "none")
+
+
+class BipartiteGraph:
+    """Users and items as one node set: users ``0..U-1``, items ``U..U+I-1``.
+
+    Each training interaction is an undirected edge, stored in both directions: entry ``e`` is
+    user -> item and entry ``E + e`` item -> user, so edge dropout can drop both halves at once.
+    Normalised adjacencies are built once per normalisation and cached.
+
+    Args:
+        user: Dense user id of each training interaction.
+        item: Dense item id of each training interaction (unique ``(user, item)`` pairs).
+        num_users: Number of users (including users without training interactions).
+        num_items: Number of items (including items without training interactions).
+    """
+
+    def __init__(self, user: np.ndarray, item: np.ndarray, num_users: int, num_items: int) -> None:
+        self.num_users = num_users
+        self.num_items = num_items
+        self.user = torch.as_tensor(np.asarray(user), dtype=torch.int64)
+        self.item = torch.as_tensor(np.asarray(item), dtype=torch.int64)
+        self._adjacency: dict[str, SparseAdjacency] = {}
+
+    @property
+    def num_nodes(self) -> int:
+        """Users plus items."""
+        return self.num_users + self.num_items
+
+    @property
+    def num_edges(self) -> int:
+        """Undirected user-item edges (training interactions)."""
+        return int(self.user.numel())
+
+    @cached_property
+    def edge_index(self) -> Tensor:
+        """``[2, 2E]`` node indices, user -> item edges first, then item -> user."""
+        items = self.item + self.num_users
+        return torch.stack([torch.cat([self.user, items]), torch.cat([items, self.user])])
+
+    @cached_property
+    def degree(self) -> Tensor:
+        """Node degree (number of training interactions) as float."""
+        return torch.bincount(self.edge_index[0], minlength=self.num_nodes).float()
+
+    def edge_weight(self, norm: str) -> Tensor:
+        """Per-entry weights of the adjacency under ``norm`` (isolated nodes get no weight).
+
+        ``symmetric`` is ``D^-1/2 A D^-1/2`` (GCN, LightGCN), ``left`` is ``D^-1 A`` (neighbour
+        mean, GraphSAGE), ``none`` is ``A`` (neighbour sum, GIN).
+        """
+        if norm not in NORMALISATIONS:
+            raise ConfigError(
+                f"unknown adjacency normalisation {norm!r}; choose one of {list(NORMALISATIONS)}"
+            )
+        src, dst = self.edge_index
+        ones = torch.ones(src.numel())
+        if norm == "none":
+            return ones
+        inv = self.degree.clamp(min=1.0)
+        if norm == "left":
+            return ones / inv[src]
+        inv_sqrt = inv.pow(-0.5)
+        return inv_sqrt[src] * inv_sqrt[dst]
+
+    def adjacency(self, norm: str = "symmetric") -> SparseAdjacency:
+        """The normalised adjacency as a :class:`SparseAdjacency`, built once per ``norm``."""
+        if norm not in self._adjacency:
+            src, dst = self.edge_index
+            self._adjacency[norm] = SparseAdjacency(src, dst, self.edge_weight(norm), self.num_nodes)
+        return self._adjacency[norm]

@@ -1,0 +1,96 @@
+"""Sparse adjacency with a cached transpose, so propagation's backward pass is one more product.
+
+``torch.sparse.mm`` on a CSR matrix rebuilds the transpose (a sort plus a CSR conversion) in
+every backward pass; for LightGCN-style models that is most of a training step. The graph is
+fixed during training, so the transpose is built once here and reused.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import torch
+from torch import Tensor
+
+
+# CSR products are stable for what is used here (matrix @ dense); the beta notice is noise.
+warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta state")
+
+class _SparseMatmul(torch.autograd.Function):
+    """``A @ x`` whose gradient w.r.t. ``x`` is ``A.T @ grad``, with ``A.T`` given up front."""
+
+    @staticmethod
+    def forward(ctx, x: Tensor, matrix: Tensor, transpose: Tensor) -> Tensor:  # type: ignore[override]
+        ctx.transpose = transpose
+        return matrix @ x
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple[Tensor | None, None, None]:  # type: ignore[override]
+        return ctx.transpose @ grad, None, None
+
+
+def _csr_layout(row: Tensor, col: Tensor, size: int) -> tuple[Tensor, Tensor, Tensor]:
+    """CSR row pointers, column indices and the COO entry stored in each CSR slot."""
+    order = torch.argsort(row * size + col)
+    counts = torch.bincount(row, minlength=size)
+    crow = torch.zeros(size + 1, dtype=torch.int64)
+    torch.cumsum(counts, 0, out=crow[1:])
+    return crow, col[order], order
+
+
+class SparseAdjacency(torch.nn.Module):
+    """A fixed-structure square sparse matrix (CSR) plus its transpose, for fast ``A @ x``.
+
+    Entries are given in COO form (``row``, ``col``, ``value``). Values can be replaced per call
+    (edge dropout zeroes some) without rebuilding the structure: :meth:`matmul` takes optional
+    per-entry values in the original COO order. Tensors are non-persistent buffers, so the
+    matrix moves with its module between devices but stays out of checkpoints.
+
+    Args:
+        row: Row index of each entry, shape ``[nnz]``.
+        col: Column index of each entry, shape ``[nnz]``; ``(row, col)`` pairs must be unique.
+        value: Value of each entry, shape ``[nnz]``.
+        size: Number of rows (= columns).
+    """
+
+    def __init__(self, row: Tensor, col: Tensor, value: Tensor, size: int) -> None:
+        super().__init__()
+        self.size = size
+        row, col = row.long().cpu(), col.long().cpu()
+        crow, ccol, order = _csr_layout(row, col, size)
+        tcrow, tcol, torder = _csr_layout(col, row, size)
+        for name, tensor in {
+            "crow": crow, "ccol": ccol, "order": order,
+            "tcrow": tcrow, "tcol": tcol, "torder": torder,
+            "value": value.float().cpu(),
+        }.items():
+            self.register_buffer(name, tensor, persistent=False)
+
+    @property
+    def nnz(self) -> int:
+        """Number of stored entries."""
+        return int(self.value.numel())
+
+    def _csr(self, crow: Tensor, col: Tensor, values: Tensor) -> Tensor:
+        return torch.sparse_csr_tensor(crow, col, values, (self.size, self.size))
+
+    def _matrices(self, value: Tensor) -> tuple[Tensor, Tensor]:
+        matrix = self._csr(self.crow, self.ccol, value[self.order])
+        transpose = self._csr(self.tcrow, self.tcol, value[self.torder])
+        return matrix, transpose
+
+    def matmul(self, x: Tensor, value: Tensor | None = None) -> Tensor:
+        """Return ``A @ x``, differentiable w.r.t. ``x``; ``value`` overrides the entries."""
+        if value is None:
+            # The stored values rarely change: reuse their CSR pair until the buffer moves.
+            key = (self.value.data_ptr(), self.value.device)
+            if getattr(self, "_cached_key", None) != key:
+                self._cached_key, self._cached = key, self._matrices(self.value)
+            matrix, transpose = self._cached
+        else:
+            matrix, transpose = self._matrices(value)
+        return _SparseMatmul.apply(x, matrix, transpose)
+
+    def to_dense(self) -> Tensor:
+        """The matrix as a dense tensor (for tests and small graphs)."""
+        return self._csr(self.crow, self.ccol, self.value[self.order]).to_dense()

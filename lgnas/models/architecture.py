@@ -1,0 +1,128 @@
+"""A GNN recommender's architecture as a plain, validated value, and the published presets."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from lgnas.errors import ConfigError
+
+OPS = ("lightgcn", "gcn", "sage", "gat", "gin", "ngcf")
+COMBINATIONS = ("last", "mean", "sum", "concat", "weighted")
+TRANSFORMS = ("none", "linear")
+ACTIVATIONS = ("identity", "relu", "leaky_relu", "tanh", "sigmoid", "elu")
+NORMALISATIONS = ("symmetric", "left", "none")
+MAX_LAYERS = 4
+
+
+def _choice(key: str, value: Any, valid: Sequence[str]) -> str:
+    if value not in valid:
+        raise ConfigError(f"architecture key {key!r}: unknown value {value!r}; choose one of {list(valid)}")
+    return value
+
+
+def _per_layer(key: str, value: Any, num_layers: int, valid: Sequence[str]) -> tuple[str, ...]:
+    """Broadcast one choice to every layer, or check a per-layer list has one per layer."""
+    if isinstance(value, str):
+        value = [value] * num_layers
+    value = list(value)
+    if len(value) != num_layers:
+        raise ConfigError(
+            f"architecture key {key!r} lists {len(value)} values for {num_layers} layers; "
+            "give one value for all layers or exactly one per layer"
+        )
+    return tuple(_choice(key, v, valid) for v in value)
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """What a candidate GNN recommender is made of; every field is a searchable choice.
+
+    Per-layer fields (``op``, ``transform``, ``activation``) take one value for all layers or a
+    list with one value per layer. ``num_layers=0`` is matrix factorisation.
+
+    Attributes:
+        num_layers: Message-passing layers, 0 to 4.
+        op: Message-passing operator per layer, one of :data:`OPS`.
+        combine: How layer outputs (including the input embeddings) become the final
+            representation, one of :data:`COMBINATIONS`; ``weighted`` learns softmax weights.
+        transform: Extra feature transform after each layer's operator: ``none`` or ``linear``.
+        activation: Non-linearity after each layer.
+        norm: Adjacency normalisation used by the weighted-sum operators.
+        layer_l2norm: L2-normalise each layer's output before combination (NGCF does).
+        dropout: Dropout on each layer's output (NGCF's message dropout).
+        edge_dropout: Fraction of edges dropped per training step (LightGCN's graph dropout).
+        dim: Embedding dimension.
+        residual: Add each layer's input to its output.
+        heads: Attention heads of ``gat`` layers (averaged, so the width stays ``dim``).
+    """
+
+    num_layers: int = 3
+    op: tuple[str, ...] | str = "lightgcn"
+    combine: str = "mean"
+    transform: tuple[str, ...] | str = "none"
+    activation: tuple[str, ...] | str = "identity"
+    norm: str = "symmetric"
+    layer_l2norm: bool = False
+    dropout: float = 0.0
+    edge_dropout: float = 0.0
+    dim: int = 64
+    residual: bool = False
+    heads: int = 1
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.num_layers, int) or not 0 <= self.num_layers <= MAX_LAYERS:
+            raise ConfigError(
+                f"architecture key 'num_layers': {self.num_layers!r} is not an integer in 0..{MAX_LAYERS}"
+            )
+        set_ = object.__setattr__  # frozen: normalise once, here
+        set_(self, "op", _per_layer("op", self.op, self.num_layers, OPS))
+        set_(self, "transform", _per_layer("transform", self.transform, self.num_layers, TRANSFORMS))
+        set_(self, "activation", _per_layer("activation", self.activation, self.num_layers, ACTIVATIONS))
+        _choice("combine", self.combine, COMBINATIONS)
+        _choice("norm", self.norm, NORMALISATIONS)
+        for key in ("dropout", "edge_dropout"):
+            value = getattr(self, key)
+            if not 0.0 <= float(value) < 1.0:
+                raise ConfigError(f"architecture key {key!r}: {value!r} must be in [0, 1)")
+        for key in ("dim", "heads"):
+            value = getattr(self, key)
+            if not isinstance(value, int) or value < 1:
+                raise ConfigError(f"architecture key {key!r}: {value!r} must be a positive integer")
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> Architecture:
+        """Build from a plain mapping (YAML, a search space point), refusing unknown keys."""
+        valid = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - valid)
+        if unknown:
+            raise ConfigError(f"unknown architecture key(s) {unknown}; valid keys are {sorted(valid)}")
+        plain = {k: list(v) if isinstance(v, Sequence) and not isinstance(v, str) else v
+                 for k, v in values.items()}
+        return cls(**plain)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain mapping that :meth:`from_dict` turns back into an equal architecture."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+
+PRESETS: dict[str, dict[str, Any]] = {
+    # BPR-MF (Rendle et al., UAI 2009): the ID embeddings alone.
+    "mf": {"num_layers": 0},
+    # LightGCN (He et al., SIGIR 2020): symmetric-normalised sums, layer weights 1/(L+1).
+    "lightgcn": {"num_layers": 3, "op": "lightgcn", "combine": "mean"},
+    # NGCF (Wang et al., SIGIR 2019): bi-interaction layers, LeakyReLU, message dropout 0.1,
+    # L2-normalised layer outputs concatenated.
+    "ngcf": {
+        "num_layers": 3, "op": "ngcf", "combine": "concat", "activation": "leaky_relu",
+        "dropout": 0.1, "layer_l2norm": True,
+    },
+}
+
+
+def preset(name: str, **overrides: Any) -> Architecture:
+    """A published architecture by name, optionally with some fields overridden."""
+    if name not in PRESETS:
+        raise ConfigError(f"unknown model preset {name!r}; choose one of {sorted(PRESETS)}")
+    return Architecture.from_dict({**PRESETS[name], **overrides})

@@ -1,0 +1,102 @@
+"""Lightning module that trains any :class:`GNNRecommender` and evaluates it by full ranking."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import lightning as L
+import torch
+from torch import Tensor
+
+from lgnas.metrics import RankingMetrics
+from lgnas.models.losses import get_loss
+from lgnas.models.recommender import GNNRecommender
+
+
+class RecommenderModule(L.LightningModule):
+    """Sampled-negative training with LightGCN-style L2 regularisation; full-ranking evaluation.
+
+    The regulariser is ``reg * (|e_u|² + |e_i|² + |e_j|²) / (2 B)`` on the batch's raw ID
+    embeddings, as LightGCN and RecBole apply it, rather than weight decay over all embeddings.
+
+    Args:
+        model: The recommender to train.
+        loss: ``bpr`` (default), ``bce`` or ``softmax`` (sampled softmax).
+        lr: Adam learning rate.
+        weight_decay: Adam weight decay (on all parameters; 0 by default).
+        reg: Weight of the batch embedding L2 regulariser.
+        metrics: Ranking metric names reported in validation and test.
+        ks: Cut-offs of every metric.
+    """
+
+    def __init__(
+        self,
+        model: GNNRecommender,
+        loss: str = "bpr",
+        lr: float = 1e-3,
+        weight_decay: float = 0.0,
+        reg: float = 1e-4,
+        metrics: Sequence[str] = ("recall", "ndcg", "precision", "hit", "mrr"),
+        ks: Sequence[int] = (10, 20),
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters(ignore=["model"])
+        self.model = model
+        self.loss_fn = get_loss(loss)
+        self.val_metrics = RankingMetrics(metrics, ks, prefix="val/")
+        self.test_metrics = RankingMetrics(metrics, ks, prefix="test/")
+        self._cached: tuple[Tensor, Tensor] | None = None
+
+    def training_step(self, batch: tuple[Tensor, Tensor, Tensor], batch_idx: int) -> Tensor:
+        users, pos, neg = batch
+        user_rep, item_rep = self.model()
+        u = user_rep[users]
+        pos_scores = (u * item_rep[pos]).sum(-1)
+        neg_scores = torch.einsum("bd,bnd->bn", u, item_rep[neg])
+        loss = self.loss_fn(pos_scores, neg_scores)
+        ego_u, ego_items = self.model.ego_embeddings(users, torch.cat([pos, neg.reshape(-1)]))
+        reg = (ego_u.pow(2).sum() + ego_items.pow(2).sum()) / (2 * len(users))
+        total = loss + self.hparams.reg * reg
+        self.log("train/loss", total, on_step=False, on_epoch=True, batch_size=len(users))
+        return total
+
+    # Evaluation: representations are computed once per evaluation pass, then every batch of
+    # users is scored against all items.
+    def _representations(self) -> tuple[Tensor, Tensor]:
+        if self._cached is None:
+            self._cached = self.model()
+        return self._cached
+
+    def _clear(self) -> None:
+        self._cached = None
+
+    on_validation_epoch_start = on_test_epoch_start = _clear
+
+    def _rank(self, batch: tuple[Tensor, ...], metrics: RankingMetrics) -> None:
+        users, seen_row, seen_item, rel_row, rel_item = batch
+        user_rep, item_rep = self._representations()
+        scores = user_rep[users] @ item_rep.T
+        scores[seen_row, seen_item] = -torch.inf
+        metrics.update_pairs(scores, rel_row, rel_item)
+
+    def validation_step(self, batch: tuple[Tensor, ...], batch_idx: int) -> None:
+        self._rank(batch, self.val_metrics)
+
+    def test_step(self, batch: tuple[Tensor, ...], batch_idx: int) -> None:
+        self._rank(batch, self.test_metrics)
+
+    def _log_metrics(self, metrics: RankingMetrics) -> None:
+        self.log_dict(metrics.compute(), prog_bar=False)
+        metrics.reset()
+        self._clear()
+
+    def on_validation_epoch_end(self) -> None:
+        self._log_metrics(self.val_metrics)
+
+    def on_test_epoch_end(self) -> None:
+        self._log_metrics(self.test_metrics)
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        return torch.optim.Adam(
+            self.model.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay
+        )

@@ -1,0 +1,84 @@
+"""A GNN recommender assembled from an :class:`Architecture`."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from lgnas.graph.bipartite import BipartiteGraph
+from lgnas.models.architecture import Architecture
+from lgnas.models.layers import ACTIVATION_FUNCTIONS, Propagation, build_op
+
+
+class GNNRecommender(nn.Module):
+    """ID embeddings refined by message passing on the user-item graph, scored by dot product.
+
+    Layer ``l`` computes ``h_l = dropout(act(transform(op(h_{l-1}))) [+ h_{l-1}])``; the final
+    representation combines ``h_0 .. h_L`` as the architecture says. With no layers this is
+    BPR matrix factorisation.
+
+    Args:
+        architecture: The candidate's structure.
+        graph: Training interactions as a bipartite graph (never validation or test edges).
+    """
+
+    def __init__(self, architecture: Architecture, graph: BipartiteGraph) -> None:
+        super().__init__()
+        arch = self.architecture = architecture
+        self.num_users, self.num_items = graph.num_users, graph.num_items
+        self.embedding = nn.Embedding(graph.num_nodes, arch.dim)
+        self.ops = nn.ModuleList(build_op(op, arch.dim, arch.heads) for op in arch.op)
+        self.transforms = nn.ModuleList(
+            nn.Linear(arch.dim, arch.dim) if t == "linear" else nn.Identity() for t in arch.transform
+        )
+        self.layer_logits = (
+            nn.Parameter(torch.zeros(arch.num_layers + 1)) if arch.combine == "weighted" else None
+        )
+        self.adjacency = graph.adjacency(arch.norm) if arch.num_layers else None
+        self.register_buffer("edge_index", graph.edge_index, persistent=False)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Xavier-uniform embeddings (as RecBole's LightGCN); layers keep PyTorch's defaults."""
+        nn.init.xavier_uniform_(self.embedding.weight)
+
+    @property
+    def output_dim(self) -> int:
+        """Width of the final user and item representations."""
+        layers = self.architecture.num_layers + 1
+        return self.architecture.dim * (layers if self.architecture.combine == "concat" else 1)
+
+    def forward(self) -> tuple[Tensor, Tensor]:
+        """Final ``(user, item)`` representations, ``[U, out]`` and ``[I, out]``."""
+        arch = self.architecture
+        h = self.embedding.weight
+        outputs = [h]
+        if arch.num_layers:
+            propagate = Propagation(self.adjacency, self.edge_index, arch.edge_dropout, self.training)
+            for op, transform, activation in zip(self.ops, self.transforms, arch.activation):
+                out = ACTIVATION_FUNCTIONS[activation](transform(op(h, propagate)))
+                if arch.residual:
+                    out = out + h
+                h = F.dropout(out, arch.dropout, self.training)
+                outputs.append(F.normalize(h, dim=1) if arch.layer_l2norm else h)
+        final = self._combine(outputs)
+        return final[: self.num_users], final[self.num_users :]
+
+    def _combine(self, outputs: list[Tensor]) -> Tensor:
+        combine = self.architecture.combine
+        if combine == "last":
+            return outputs[-1]
+        if combine == "concat":
+            return torch.cat(outputs, dim=1)
+        stacked = torch.stack(outputs)
+        if combine == "sum":
+            return stacked.sum(0)
+        if combine == "mean":
+            return stacked.mean(0)
+        weights = torch.softmax(self.layer_logits, 0)
+        return torch.einsum("l,lnd->nd", weights, stacked)
+
+    def ego_embeddings(self, users: Tensor, items: Tensor) -> tuple[Tensor, Tensor]:
+        """The raw ID embeddings of a batch, which LightGCN-style L2 regularisation penalises."""
+        return self.embedding(users), self.embedding(items + self.num_users)

@@ -1,0 +1,138 @@
+"""Train and evaluate one architecture: the path baselines and the search's trials share.
+
+``python -m lgnas.train model=lightgcn dataset=ml100k`` trains the model on the training split,
+early-stops on the validation metric, restores the best weights and evaluates once on test.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import hydra
+import lightning as L
+import torch
+from omegaconf import DictConfig, OmegaConf
+
+from lgnas.config import config_dir
+from lgnas.data.catalog import prepare_dataset
+from lgnas.data.datamodule import RecDataModule
+from lgnas.models.architecture import Architecture, preset
+from lgnas.models.best_weights import BestWeights
+from lgnas.models.module import RecommenderModule
+from lgnas.models.recommender import GNNRecommender
+
+
+@dataclass
+class TrainResult:
+    """What one training run produced."""
+
+    architecture: Architecture
+    valid: dict[str, float]
+    test: dict[str, float]
+    best_epoch: int | None
+    epochs: int
+    train_seconds: float
+    num_parameters: int
+    module: RecommenderModule = field(repr=False)
+
+
+def build_architecture(model_cfg: Any) -> Architecture:
+    """The architecture a ``model`` config names: a preset with overrides, or ``arch`` alone."""
+    arch = dict(OmegaConf.to_container(model_cfg.get("arch") or {}, resolve=True))
+    name = model_cfg.get("preset")
+    return preset(name, **arch) if name else Architecture.from_dict(arch)
+
+
+def train(cfg: DictConfig, output_dir: str | Path | None = None) -> TrainResult:
+    """Train ``cfg.model`` on ``cfg.dataset``; write metrics and weights into ``output_dir``."""
+    torch.set_num_threads(int(cfg.threads))
+    L.seed_everything(int(cfg.seed), workers=True, verbose=False)
+    architecture = build_architecture(cfg.model)
+    split = prepare_dataset(cfg.dataset, seed=int(cfg.seed))
+    data = RecDataModule(
+        split,
+        batch_size=int(cfg.optim.batch_size),
+        num_negatives=int(cfg.optim.num_negatives),
+        eval_batch_size=int(cfg.eval.batch_size),
+        seed=int(cfg.seed),
+    )
+    module = RecommenderModule(
+        GNNRecommender(architecture, data.graph),
+        loss=cfg.optim.loss,
+        lr=float(cfg.optim.lr),
+        weight_decay=float(cfg.optim.weight_decay),
+        reg=float(cfg.optim.reg),
+        metrics=list(cfg.eval.metrics),
+        ks=list(cfg.eval.ks),
+    )
+    monitor = f"val/{cfg.eval.monitor}"
+    best = BestWeights(monitor, mode="max")
+    stopper = L.pytorch.callbacks.EarlyStopping(monitor, mode="max", patience=int(cfg.eval.patience))
+    trainer = L.Trainer(
+        **OmegaConf.to_container(cfg.trainer, resolve=True),
+        callbacks=[best, stopper],
+        num_sanity_val_steps=0,
+    )
+    start = time.perf_counter()
+    trainer.fit(module, datamodule=data)
+    train_seconds = time.perf_counter() - start
+    valid = _floats(trainer.validate(module, datamodule=data, verbose=False)[0])
+    test = _floats(trainer.test(module, datamodule=data, verbose=False)[0])
+    result = TrainResult(
+        architecture=architecture,
+        valid=valid,
+        test=test,
+        best_epoch=best.best_epoch,
+        epochs=trainer.current_epoch,
+        train_seconds=train_seconds,
+        num_parameters=sum(p.numel() for p in module.parameters() if p.requires_grad),
+        module=module,
+    )
+    if output_dir is not None:
+        save_result(result, Path(output_dir))
+    return result
+
+
+def _floats(metrics: dict[str, Any]) -> dict[str, float]:
+    return {k: float(v) for k, v in metrics.items()}
+
+
+def save_result(result: TrainResult, output_dir: Path) -> None:
+    """Write ``metrics.json``, ``architecture.yaml`` and ``model.pt`` (weights + architecture)."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    summary = {
+        "valid": result.valid,
+        "test": result.test,
+        "best_epoch": result.best_epoch,
+        "epochs": result.epochs,
+        "train_seconds": result.train_seconds,
+        "num_parameters": result.num_parameters,
+    }
+    (output_dir / "metrics.json").write_text(json.dumps(summary, indent=2))
+    arch = result.architecture.to_dict()
+    OmegaConf.save(OmegaConf.create(arch), output_dir / "architecture.yaml")
+    torch.save({"architecture": arch, "state_dict": result.module.model.state_dict()},
+               output_dir / "model.pt")
+
+
+@hydra.main(config_path=config_dir(), config_name="train", version_base=None)
+def main(cfg: DictConfig) -> float:
+    """Hydra entry point; returns the validation objective so sweepers can use it."""
+    output_dir = Path(hydra.core.hydra_config.HydraConfig.get().runtime.output_dir)
+    result = train(cfg, output_dir)
+    print(f"validation: {_summary(result.valid)}")
+    print(f"test:       {_summary(result.test)}")
+    print(f"outputs in {output_dir}")
+    return result.valid[f"val/{cfg.eval.monitor}"]
+
+
+def _summary(metrics: dict[str, float]) -> str:
+    return "  ".join(f"{k.split('/')[-1]}={v:.4f}" for k, v in sorted(metrics.items()))
+
+
+if __name__ == "__main__":
+    main()

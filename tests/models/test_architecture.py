@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import pytest
+
+from lgnas.errors import ConfigError
+from lgnas.models.architecture import Architecture, preset
+
+
+def test_round_trip_through_plain_mapping() -> None:
+    arch = Architecture(num_layers=2, op=["gcn", "sage"], transform="linear", combine="concat")
+    assert arch.op == ("gcn", "sage")
+    assert arch.transform == ("linear", "linear")
+    assert Architecture.from_dict(arch.to_dict()) == arch
+
+
+def test_zero_layers_is_matrix_factorisation() -> None:
+    assert preset("mf").op == ()
+
+
+def test_presets_follow_the_papers() -> None:
+    lightgcn = preset("lightgcn")
+    assert (lightgcn.num_layers, lightgcn.combine, lightgcn.norm) == (3, "mean", "symmetric")
+    assert set(lightgcn.transform) == {"none"} and set(lightgcn.activation) == {"identity"}
+    ngcf = preset("ngcf", num_layers=2)
+    assert ngcf.op == ("ngcf", "ngcf") and ngcf.combine == "concat" and ngcf.layer_l2norm
+
+
+@pytest.mark.parametrize(
+    ("values", "fragment"),
+    [
+        ({"op": "transformer"}, "'transformer'"),
+        ({"num_layers": 7}, "num_layers"),
+        ({"combine": "max"}, "'max'"),
+        ({"num_layers": 2, "op": ["gcn"]}, "1 values for 2 layers"),
+        ({"dropout": 1.5}, "dropout"),
+        ({"layers": 3}, "unknown architecture key(s) ['layers']"),
+    ],
+)
+def test_bad_values_get_a_clear_error(values: dict, fragment: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        Architecture.from_dict(values)
+    assert fragment in str(error.value)
+
+
+def test_unknown_preset_lists_the_valid_ones() -> None:
+    with pytest.raises(ConfigError, match=r"unknown model preset 'ngcf2'.*lightgcn"):
+        preset("ngcf2")

@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import itertools
+
+import pytest
+import torch
+
+from lgnas.graph.bipartite import BipartiteGraph
+from lgnas.models.architecture import COMBINATIONS, OPS, Architecture, preset
+from lgnas.models.module import RecommenderModule
+from lgnas.models.recommender import GNNRecommender
+
+
+def _dense_adjacency(graph: BipartiteGraph) -> torch.Tensor:
+    return graph.adjacency("symmetric").to_dense()
+
+
+def _batch(graph: BipartiteGraph) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    users, pos = graph.user[:16], graph.item[:16]
+    neg = (pos.unsqueeze(1) + 1 + torch.arange(2)) % graph.num_items
+    return users, pos, neg
+
+
+def _train_step_changes_weights(arch: Architecture, graph: BipartiteGraph) -> None:
+    torch.manual_seed(0)
+    module = RecommenderModule(GNNRecommender(arch, graph), lr=0.05)
+    optimiser = module.configure_optimizers()
+    before = {k: v.clone() for k, v in module.model.state_dict().items()}
+    module.train()
+    loss = module.training_step(_batch(graph), 0)
+    assert torch.isfinite(loss)
+    loss.backward()
+    optimiser.step()
+    changed = [k for k, v in module.model.state_dict().items() if not torch.equal(v, before[k])]
+    assert "embedding.weight" in changed
+    weighted_ops = {"gcn", "sage", "gin", "ngcf", "gat"}
+    if weighted_ops & set(arch.op):
+        assert any(k.startswith("ops.") for k in changed), "layer weights got no update"
+
+
+@pytest.mark.parametrize(("op", "combine"), itertools.product(OPS, COMBINATIONS))
+def test_every_op_and_combination_builds_and_trains(op: str, combine: str, small_graph) -> None:
+    arch = Architecture(num_layers=2, op=op, combine=combine, heads=2)
+    model = GNNRecommender(arch, small_graph)
+    users, items = model()
+    assert users.shape == (small_graph.num_users, model.output_dim)
+    assert items.shape == (small_graph.num_items, model.output_dim)
+    _train_step_changes_weights(arch, small_graph)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"transform": "linear", "activation": "tanh"},
+        {"activation": ["relu", "elu"], "residual": True},
+        {"norm": "left", "activation": "sigmoid", "dropout": 0.3},
+        {"norm": "none", "op": "gin", "activation": "leaky_relu", "layer_l2norm": True},
+        {"edge_dropout": 0.5, "op": ["lightgcn", "gat"]},
+        {"num_layers": 0},
+        {"num_layers": 4, "dim": 8},
+    ],
+)
+def test_other_choices_build_and_train(overrides: dict, small_graph) -> None:
+    arch = Architecture.from_dict({"num_layers": 2, **overrides})
+    _train_step_changes_weights(arch, small_graph)
+
+
+def test_mf_scores_are_embedding_dot_products(small_graph) -> None:
+    model = GNNRecommender(preset("mf"), small_graph)
+    users, items = model()
+    weight = model.embedding.weight
+    torch.testing.assert_close(users, weight[: small_graph.num_users])
+    torch.testing.assert_close(items, weight[small_graph.num_users :])
+
+
+def test_lightgcn_equals_mean_of_adjacency_powers(small_graph) -> None:
+    model = GNNRecommender(preset("lightgcn"), small_graph)
+    a = _dense_adjacency(small_graph)
+    e = model.embedding.weight.detach()
+    expected = (e + a @ e + a @ a @ e + a @ a @ a @ e) / 4
+    users, items = model()
+    torch.testing.assert_close(torch.cat([users, items]), expected, atol=1e-5, rtol=1e-5)
+
+
+def test_ngcf_follows_its_layer_formula(small_graph) -> None:
+    model = GNNRecommender(preset("ngcf", num_layers=1, dropout=0.0), small_graph).eval()
+    a = _dense_adjacency(small_graph)
+    e = model.embedding.weight.detach()
+    layer = model.ops[0]
+    side = a @ e
+    h1 = torch.nn.functional.leaky_relu(
+        layer.sum_linear(side + e) + layer.bi_linear(side * e), 0.2
+    )
+    expected = torch.cat([e, torch.nn.functional.normalize(h1, dim=1)], dim=1)
+    users, items = model()
+    torch.testing.assert_close(torch.cat([users, items]), expected.detach(), atol=1e-5, rtol=1e-5)
+
+
+def test_edge_dropout_only_while_training(small_graph) -> None:
+    torch.manual_seed(0)
+    model = GNNRecommender(Architecture(num_layers=1, edge_dropout=0.5), small_graph)
+    model.eval()
+    first = model()[0]
+    torch.testing.assert_close(model()[0], first)
+    model.train()
+    assert not torch.allclose(model()[0], first)
+
+
+def test_training_loss_is_bpr_plus_batch_l2(small_graph) -> None:
+    torch.manual_seed(0)
+    module = RecommenderModule(GNNRecommender(preset("mf"), small_graph), reg=0.1)
+    users, pos, neg = _batch(small_graph)
+    e = module.model.embedding.weight
+    eu, ep = e[users], e[pos + small_graph.num_users]
+    en = e[neg + small_graph.num_users]
+    bpr = -torch.nn.functional.logsigmoid((eu * ep).sum(1, keepdim=True) - (eu[:, None] * en).sum(2))
+    l2 = (eu.pow(2).sum() + ep.pow(2).sum() + en.pow(2).sum()) / (2 * len(users))
+    torch.testing.assert_close(module.training_step((users, pos, neg), 0), bpr.mean() + 0.1 * l2)
