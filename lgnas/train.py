@@ -7,6 +7,7 @@ early-stops on the validation metric, restores the best weights and evaluates on
 from __future__ import annotations
 
 import json
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from omegaconf import DictConfig, OmegaConf
 from lgnas.config import config_dir
 from lgnas.data.catalog import prepare_dataset
 from lgnas.data.datamodule import RecDataModule
+from lgnas.errors import LgnasError
 from lgnas.models.architecture import Architecture, preset
 from lgnas.models.best_weights import BestWeights
 from lgnas.models.module import RecommenderModule
@@ -42,7 +44,8 @@ class TrainResult:
 
 def build_architecture(model_cfg: Any) -> Architecture:
     """The architecture a ``model`` config names: a preset with overrides, or ``arch`` alone."""
-    arch = dict(OmegaConf.to_container(model_cfg.get("arch") or {}, resolve=True))
+    arch = model_cfg.get("arch")
+    arch = OmegaConf.to_container(arch, resolve=True) if arch is not None else {}
     name = model_cfg.get("preset")
     return preset(name, **arch) if name else Architecture.from_dict(arch)
 
@@ -71,7 +74,9 @@ def train(cfg: DictConfig, output_dir: str | Path | None = None) -> TrainResult:
     )
     monitor = f"val/{cfg.eval.monitor}"
     best = BestWeights(monitor, mode="max")
-    stopper = L.pytorch.callbacks.EarlyStopping(monitor, mode="max", patience=int(cfg.eval.patience))
+    stopper = L.pytorch.callbacks.EarlyStopping(
+        monitor, mode="max", patience=int(cfg.eval.patience)
+    )
     trainer = L.Trainer(
         **OmegaConf.to_container(cfg.trainer, resolve=True),
         callbacks=[best, stopper],
@@ -115,15 +120,20 @@ def save_result(result: TrainResult, output_dir: Path) -> None:
     (output_dir / "metrics.json").write_text(json.dumps(summary, indent=2))
     arch = result.architecture.to_dict()
     OmegaConf.save(OmegaConf.create(arch), output_dir / "architecture.yaml")
-    torch.save({"architecture": arch, "state_dict": result.module.model.state_dict()},
-               output_dir / "model.pt")
+    torch.save(
+        {"architecture": arch, "state_dict": result.module.model.state_dict()},
+        output_dir / "model.pt",
+    )
 
 
 @hydra.main(config_path=config_dir(), config_name="train", version_base=None)
 def main(cfg: DictConfig) -> float:
     """Hydra entry point; returns the validation objective so sweepers can use it."""
     output_dir = Path(hydra.core.hydra_config.HydraConfig.get().runtime.output_dir)
-    result = train(cfg, output_dir)
+    try:
+        result = train(cfg, output_dir)
+    except LgnasError as error:  # bad input: one clear line, no traceback
+        sys.exit(f"lgnas.train: error: {error}")
     print(f"validation: {_summary(result.valid)}")
     print(f"test:       {_summary(result.test)}")
     print(f"outputs in {output_dir}")

@@ -11,13 +11,12 @@ import torch
 from torch import Tensor
 from torch.utils.data import DataLoader
 
-from lgnas.graph.bipartite import BipartiteGraph
 from lgnas.data.interactions import Interactions
 from lgnas.data.sampling import BPRBatches
+from lgnas.graph.bipartite import BipartiteGraph
 
 if TYPE_CHECKING:
     from lgnas.data.splits import Split
-
 
 
 class UserItemIndex:
@@ -104,8 +103,12 @@ class RecDataModule(L.LightningDataModule):
 
     def val_dataloader(self) -> DataLoader:
         relevant = UserItemIndex([self.split.valid], self.num_users)
-        return DataLoader(EvalBatches(self._train_index, relevant, self.eval_batch_size), batch_size=None)
+        return DataLoader(
+            EvalBatches(self._train_index, relevant, self.eval_batch_size), batch_size=None
+        )
 
     def test_dataloader(self) -> DataLoader:
         relevant = UserItemIndex([self.split.test], self.num_users)
-        return DataLoader(EvalBatches(self._seen_at_test, relevant, self.eval_batch_size), batch_size=None)
+        return DataLoader(
+            EvalBatches(self._seen_at_test, relevant, self.eval_batch_size), batch_size=None
+        )

@@ -28,7 +28,9 @@ class NegativeSampler:
     def _known(self, user: Tensor, item: Tensor) -> Tensor:
         keys = user * self.num_items + item
         pos = torch.searchsorted(self.keys, keys).clamp(max=max(len(self.keys) - 1, 0))
-        return self.keys[pos] == keys if len(self.keys) else torch.zeros_like(keys, dtype=torch.bool)
+        return (
+            self.keys[pos] == keys if len(self.keys) else torch.zeros_like(keys, dtype=torch.bool)
+        )
 
     def sample(self, user: Tensor, num: int, generator: torch.Generator) -> Tensor:
         """``[len(user), num]`` negative items; a user who has every item gets arbitrary ones."""
@@ -52,7 +54,13 @@ class BPRBatches(torch.utils.data.IterableDataset):
     """
 
     def __init__(
-        self, user: Tensor, item: Tensor, num_items: int, batch_size: int, num_negatives: int, seed: int
+        self,
+        user: Tensor,
+        item: Tensor,
+        num_items: int,
+        batch_size: int,
+        num_negatives: int,
+        seed: int,
     ) -> None:
         super().__init__()
         self.user, self.item = user.long(), item.long()

@@ -80,5 +80,7 @@ class BipartiteGraph:
         """The normalised adjacency as a :class:`SparseAdjacency`, built once per ``norm``."""
         if norm not in self._adjacency:
             src, dst = self.edge_index
-            self._adjacency[norm] = SparseAdjacency(src, dst, self.edge_weight(norm), self.num_nodes)
+            self._adjacency[norm] = SparseAdjacency(
+                src, dst, self.edge_weight(norm), self.num_nodes
+            )
         return self._adjacency[norm]

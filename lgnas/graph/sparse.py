@@ -12,9 +12,9 @@ import warnings
 import torch
 from torch import Tensor
 
-
 # CSR products are stable for what is used here (matrix @ dense); the beta notice is noise.
 warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta state")
+
 
 class _SparseMatmul(torch.autograd.Function):
     """``A @ x`` whose gradient w.r.t. ``x`` is ``A.T @ grad``, with ``A.T`` given up front."""
@@ -60,8 +60,12 @@ class SparseAdjacency(torch.nn.Module):
         crow, ccol, order = _csr_layout(row, col, size)
         tcrow, tcol, torder = _csr_layout(col, row, size)
         for name, tensor in {
-            "crow": crow, "ccol": ccol, "order": order,
-            "tcrow": tcrow, "tcol": tcol, "torder": torder,
+            "crow": crow,
+            "ccol": ccol,
+            "order": order,
+            "tcrow": tcrow,
+            "tcol": tcol,
+            "torder": torder,
             "value": value.float().cpu(),
         }.items():
             self.register_buffer(name, tensor, persistent=False)

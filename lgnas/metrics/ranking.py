@@ -96,7 +96,9 @@ def hit_matrix(top_items: Tensor, target: Tensor) -> Tensor:
     return target.gather(1, top_items).bool()
 
 
-def hit_matrix_from_pairs(top_items: Tensor, rel_row: Tensor, rel_item: Tensor, num_items: int) -> Tensor:
+def hit_matrix_from_pairs(
+    top_items: Tensor, rel_row: Tensor, rel_item: Tensor, num_items: int
+) -> Tensor:
     """:func:`hit_matrix` from relevant ``(row, item)`` pairs, without a dense ``[B, N]`` target.
 
     Evaluation batches know their few held-out items as pairs; building and reducing a dense

@@ -18,7 +18,9 @@ MAX_LAYERS = 4
 
 def _choice(key: str, value: Any, valid: Sequence[str]) -> str:
     if value not in valid:
-        raise ConfigError(f"architecture key {key!r}: unknown value {value!r}; choose one of {list(valid)}")
+        raise ConfigError(
+            f"architecture key {key!r}: unknown value {value!r}; choose one of {list(valid)}"
+        )
     return value
 
 
@@ -74,12 +76,19 @@ class Architecture:
     def __post_init__(self) -> None:
         if not isinstance(self.num_layers, int) or not 0 <= self.num_layers <= MAX_LAYERS:
             raise ConfigError(
-                f"architecture key 'num_layers': {self.num_layers!r} is not an integer in 0..{MAX_LAYERS}"
+                f"architecture key 'num_layers': {self.num_layers!r} is not an integer "
+                f"in 0..{MAX_LAYERS}"
             )
         set_ = object.__setattr__  # frozen: normalise once, here
         set_(self, "op", _per_layer("op", self.op, self.num_layers, OPS))
-        set_(self, "transform", _per_layer("transform", self.transform, self.num_layers, TRANSFORMS))
-        set_(self, "activation", _per_layer("activation", self.activation, self.num_layers, ACTIVATIONS))
+        set_(
+            self, "transform", _per_layer("transform", self.transform, self.num_layers, TRANSFORMS)
+        )
+        set_(
+            self,
+            "activation",
+            _per_layer("activation", self.activation, self.num_layers, ACTIVATIONS),
+        )
         _choice("combine", self.combine, COMBINATIONS)
         _choice("norm", self.norm, NORMALISATIONS)
         for key in ("dropout", "edge_dropout"):
@@ -97,9 +106,13 @@ class Architecture:
         valid = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - valid)
         if unknown:
-            raise ConfigError(f"unknown architecture key(s) {unknown}; valid keys are {sorted(valid)}")
-        plain = {k: list(v) if isinstance(v, Sequence) and not isinstance(v, str) else v
-                 for k, v in values.items()}
+            raise ConfigError(
+                f"unknown architecture key(s) {unknown}; valid keys are {sorted(valid)}"
+            )
+        plain = {
+            k: list(v) if isinstance(v, Sequence) and not isinstance(v, str) else v
+            for k, v in values.items()
+        }
         return cls(**plain)
 
     def to_dict(self) -> dict[str, Any]:
@@ -115,8 +128,12 @@ PRESETS: dict[str, dict[str, Any]] = {
     # NGCF (Wang et al., SIGIR 2019): bi-interaction layers, LeakyReLU, message dropout 0.1,
     # L2-normalised layer outputs concatenated.
     "ngcf": {
-        "num_layers": 3, "op": "ngcf", "combine": "concat", "activation": "leaky_relu",
-        "dropout": 0.1, "layer_l2norm": True,
+        "num_layers": 3,
+        "op": "ngcf",
+        "combine": "concat",
+        "activation": "leaky_relu",
+        "dropout": 0.1,
+        "layer_l2norm": True,
     },
 }
 

@@ -30,7 +30,8 @@ class GNNRecommender(nn.Module):
         self.embedding = nn.Embedding(graph.num_nodes, arch.dim)
         self.ops = nn.ModuleList(build_op(op, arch.dim, arch.heads) for op in arch.op)
         self.transforms = nn.ModuleList(
-            nn.Linear(arch.dim, arch.dim) if t == "linear" else nn.Identity() for t in arch.transform
+            nn.Linear(arch.dim, arch.dim) if t == "linear" else nn.Identity()
+            for t in arch.transform
         )
         self.layer_logits = (
             nn.Parameter(torch.zeros(arch.num_layers + 1)) if arch.combine == "weighted" else None
@@ -55,7 +56,9 @@ class GNNRecommender(nn.Module):
         h = self.embedding.weight
         outputs = [h]
         if arch.num_layers:
-            propagate = Propagation(self.adjacency, self.edge_index, arch.edge_dropout, self.training)
+            propagate = Propagation(
+                self.adjacency, self.edge_index, arch.edge_dropout, self.training
+            )
             for op, transform, activation in zip(self.ops, self.transforms, arch.activation):
                 out = ACTIVATION_FUNCTIONS[activation](transform(op(h, propagate)))
                 if arch.residual:

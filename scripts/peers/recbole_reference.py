@@ -45,15 +45,17 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=2020)
     p.add_argument("--epochs", type=int, default=300)
     p.add_argument("--out", help="append the JSON lines to this file")
+    p.add_argument("--reg-weight", type=float, default=1e-4,
+                   help="reg_weight for LightGCN/NGCF (RecBole's own defaults are 1e-5)")
     return p.parse_args(argv)
 
 
-def model_config(model: str) -> dict:
+def model_config(model: str, reg_weight: float = 1e-4) -> dict:
     cfg = {"embedding_size": 64}
     if model == "LightGCN":
-        cfg.update({"n_layers": 3, "reg_weight": 1e-4})
+        cfg.update({"n_layers": 3, "reg_weight": reg_weight})
     elif model == "NGCF":
-        cfg.update({"hidden_size_list": [64, 64, 64], "reg_weight": 1e-4})
+        cfg.update({"hidden_size_list": [64, 64, 64], "reg_weight": reg_weight})
     return cfg
 
 
@@ -101,7 +103,7 @@ def run_one(args) -> dict:
             "eval_step": 1,
             "stopping_step": 10,
             "eval_batch_size": 4096,
-            **model_config(args.model),
+            **model_config(args.model, args.reg_weight),
         }
         with contextlib.redirect_stdout(sys.stderr):
             saved_argv, sys.argv = sys.argv, sys.argv[:1]
@@ -145,7 +147,7 @@ def run_one(args) -> dict:
             "sec_per_epoch_incl_valid": round(fit_s / max(len(valid_scores), 1), 3),
             "num_train": int(len(train_data._dataset)),
             "threads": args.threads,
-            "config": model_config(args.model),
+            "config": model_config(args.model, args.reg_weight),
         }
         return out
     finally:
@@ -168,7 +170,7 @@ def main(argv=None):
         running = []
         base = [sys.executable, os.path.abspath(__file__), "--data-dir", args.data_dir,
                 "--threads", str(args.threads), "--seed", str(args.seed),
-                "--epochs", str(args.epochs)]
+                "--epochs", str(args.epochs), "--reg-weight", str(args.reg_weight)]
         while pending or running:
             while pending and len(running) < max(args.jobs, 1):
                 m = pending.pop(0)

@@ -13,7 +13,9 @@ def _split() -> Split:
     pairs = np.unique(np.stack([rng.integers(0, 40, 600), rng.integers(0, 50, 600)], 1), axis=0)
     data = Interactions.from_tokens(pairs[:, 0].astype(str), pairs[:, 1].astype(str))
     part = rng.integers(0, 3, len(data))
-    return Split(train=data.subset(part == 0), valid=data.subset(part == 1), test=data.subset(part == 2))
+    return Split(
+        train=data.subset(part == 0), valid=data.subset(part == 1), test=data.subset(part == 2)
+    )
 
 
 def _pairs(batches, index: int) -> set[tuple[int, int]]:

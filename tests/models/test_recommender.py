@@ -88,9 +88,7 @@ def test_ngcf_follows_its_layer_formula(small_graph) -> None:
     e = model.embedding.weight.detach()
     layer = model.ops[0]
     side = a @ e
-    h1 = torch.nn.functional.leaky_relu(
-        layer.sum_linear(side + e) + layer.bi_linear(side * e), 0.2
-    )
+    h1 = torch.nn.functional.leaky_relu(layer.sum_linear(side + e) + layer.bi_linear(side * e), 0.2)
     expected = torch.cat([e, torch.nn.functional.normalize(h1, dim=1)], dim=1)
     users, items = model()
     torch.testing.assert_close(torch.cat([users, items]), expected.detach(), atol=1e-5, rtol=1e-5)
@@ -113,6 +111,8 @@ def test_training_loss_is_bpr_plus_batch_l2(small_graph) -> None:
     e = module.model.embedding.weight
     eu, ep = e[users], e[pos + small_graph.num_users]
     en = e[neg + small_graph.num_users]
-    bpr = -torch.nn.functional.logsigmoid((eu * ep).sum(1, keepdim=True) - (eu[:, None] * en).sum(2))
+    bpr = -torch.nn.functional.logsigmoid(
+        (eu * ep).sum(1, keepdim=True) - (eu[:, None] * en).sum(2)
+    )
     l2 = (eu.pow(2).sum() + ep.pow(2).sum() + en.pow(2).sum()) / (2 * len(users))
     torch.testing.assert_close(module.training_step((users, pos, neg), 0), bpr.mean() + 0.1 * l2)

@@ -1,0 +1,169 @@
+"""Speed and quality of lgnas's LightGCN next to RecBole's and PyG's, measured in one run.
+
+    python scripts/bench_lightgcn.py --datasets ml-100k gowalla --epochs 5 --threads 1
+
+Each system trains LightGCN-3 (dim 64, BPR, one uniform negative per training interaction per
+epoch, batch 2048, Adam lr 1e-3, reg 1e-4 on the batch's ego embeddings) for ``--epochs`` epochs on
+the same training data, then ranks all items for every test user once. Every system runs in its
+own process, one after another, with the same torch thread count, so none competes for cores.
+RecBole runs from its own virtual environment (``scripts/setup_recbole_venv.sh``); a peer whose
+environment is missing is reported as skipped. Prints a table with ratios against lgnas.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PEERS = {
+    "recbole": (
+        REPO / ".venv-recbole" / "bin" / "python",
+        REPO / "scripts/peers/recbole_lightgcn.py",
+    ),
+    "pyg": (Path(sys.executable), REPO / "scripts/peers/pyg_lightgcn.py"),
+}
+DATASET_CONFIGS = {"ml-100k": "ml100k", "gowalla": "gowalla"}
+
+
+def measure_lgnas(dataset: str, epochs: int, threads: int, seed: int) -> dict:
+    """Train lgnas's LightGCN preset without validation; time epochs and one test evaluation."""
+    import lightning as L
+    import torch
+    from hydra import compose, initialize_config_dir
+
+    from lgnas.config import config_dir
+    from lgnas.data import prepare_dataset
+    from lgnas.data.datamodule import RecDataModule
+    from lgnas.models import GNNRecommender, RecommenderModule, preset
+
+    torch.set_num_threads(threads)
+    L.seed_everything(seed, verbose=False)
+    overrides = [f"dataset={DATASET_CONFIGS[dataset]}"]
+    if dataset == "gowalla":  # train on all of train.txt, as the peers do
+        overrides.append("dataset.split.valid_ratio=0.0")
+    with initialize_config_dir(config_dir(), version_base=None):
+        cfg = compose("train", overrides=overrides)
+    split = prepare_dataset(cfg.dataset, seed=seed)
+    data = RecDataModule(split, batch_size=2048, eval_batch_size=2048, seed=seed)
+    module = RecommenderModule(
+        GNNRecommender(preset("lightgcn"), data.graph), metrics=["recall", "ndcg"], ks=[20]
+    )
+
+    epoch_seconds: list[float] = []
+
+    class EpochTimer(L.Callback):
+        def on_train_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+            self.start = time.perf_counter()
+
+        def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+            epoch_seconds.append(time.perf_counter() - self.start)
+
+    trainer = L.Trainer(
+        max_epochs=epochs,
+        limit_val_batches=0,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        callbacks=[EpochTimer()],
+        accelerator="cpu",
+    )
+    trainer.fit(module, datamodule=data)
+    start = time.perf_counter()
+    test = trainer.test(module, datamodule=data, verbose=False)[0]
+    eval_seconds = time.perf_counter() - start
+    return {
+        "peer": "lgnas",
+        "dataset": dataset,
+        "epochs": epochs,
+        "threads": threads,
+        "sec_per_epoch": sum(epoch_seconds) / len(epoch_seconds),
+        "sec_per_eval": eval_seconds,
+        "recall@20": test["test/recall@20"],
+        "ndcg@20": test["test/ndcg@20"],
+        "num_train": len(split.train),
+    }
+
+
+def run_worker(command: list[str], env: dict[str, str]) -> dict:
+    """Run one system in its own process and parse the JSON line it prints last."""
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--datasets", nargs="+", default=["ml-100k"], choices=sorted(DATASET_CONFIGS)
+    )
+    parser.add_argument("--epochs", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=2020)
+    parser.add_argument("--peers", nargs="*", default=sorted(PEERS), choices=sorted(PEERS))
+    parser.add_argument("--out", type=Path, help="also write all results as JSON lines here")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.worker:  # a child process measuring lgnas
+        print(json.dumps(measure_lgnas(args.datasets[0], args.epochs, args.threads, args.seed)))
+        return
+
+    env = {**os.environ, "OMP_NUM_THREADS": str(args.threads), "MKL_NUM_THREADS": str(args.threads)}
+    common = [
+        "--epochs",
+        str(args.epochs),
+        "--threads",
+        str(args.threads),
+        "--seed",
+        str(args.seed),
+    ]
+    results = []
+    for dataset in args.datasets:
+        commands = {"lgnas": [sys.executable, __file__, "--worker", "--datasets", dataset, *common]}
+        for peer in args.peers:
+            python, script = PEERS[peer]
+            if python.exists():
+                commands[peer] = [str(python), str(script), "--dataset", dataset, *common]
+            else:
+                results.append({"peer": peer, "dataset": dataset, "error": f"{python} missing"})
+        for name, command in commands.items():
+            print(f"... {name} on {dataset}", file=sys.stderr, flush=True)
+            results.append({"peer": name, "dataset": dataset, **run_worker(command, env)})
+    print_table(results, args)
+    if args.out:
+        args.out.write_text("".join(json.dumps(r) + "\n" for r in results))
+
+
+def print_table(results: list[dict], args: argparse.Namespace) -> None:
+    print(f"\nLightGCN-3, dim 64, batch 2048, {args.epochs} epochs, {args.threads} thread(s)")
+    columns = ("s/epoch", "x lgnas", "s/eval", "x lgnas")
+    print(
+        f"{'dataset':8} {'system':8} " + " ".join(f"{c:>8}" for c in columns) + "    R@20    N@20"
+    )
+    for dataset in args.datasets:
+        rows = [r for r in results if r["dataset"] == dataset]
+        ours = next((r for r in rows if r["peer"] == "lgnas" and "error" not in r), None)
+        for r in rows:
+            if "error" in r:
+                print(f"{dataset:8} {r['peer']:8} skipped: {r['error']}")
+                continue
+            epoch_ratio = r["sec_per_epoch"] / ours["sec_per_epoch"] if ours else float("nan")
+            eval_ratio = r["sec_per_eval"] / ours["sec_per_eval"] if ours else float("nan")
+            print(
+                f"{dataset:8} {r['peer']:8} {r['sec_per_epoch']:8.3f} {epoch_ratio:8.2f} "
+                f"{r['sec_per_eval']:8.3f} {eval_ratio:8.2f} "
+                f"{r['recall@20']:7.4f} {r['ndcg@20']:7.4f}"
+            )
+    print("(x lgnas = peer time / lgnas time: above 1 means lgnas is faster)")
+
+
+if __name__ == "__main__":
+    main()
