@@ -43,7 +43,14 @@ from typing import Any
 import numpy as np
 
 from lgnas.data.interactions import Interactions
-from lgnas.data.loaders import load_atomic, load_csv, load_grouplens_100k, load_lightgcn, load_pyg
+from lgnas.data.loaders import (
+    load_atomic,
+    load_atomic_split,
+    load_csv,
+    load_grouplens_100k,
+    load_lightgcn,
+    load_pyg,
+)
 from lgnas.data.preprocess import compact, dedup_rows, implicit_rows, kcore_rows
 from lgnas.data.splits import (
     Split,
@@ -70,6 +77,7 @@ class _Format:
 
 FORMATS: dict[str, _Format] = {
     "atomic": _Format(load_atomic, "path"),
+    "atomic_split": _Format(load_atomic_split, "path"),
     "grouplens": _Format(load_grouplens_100k, "path"),
     "lightgcn": _Format(load_lightgcn, "path"),
     "csv": _Format(load_csv, "path"),
@@ -90,7 +98,7 @@ SPLITS: dict[str, Callable[..., Split]] = {
 }
 
 _KEYS = ("name", "format", "path", "rating_threshold", "kcore", "dedup", "split", "options")
-_SPLIT_PROVIDED = ("data", "seed", "is_test")
+_SPLIT_PROVIDED = ("data", "seed", "parts")
 
 
 def prepare_dataset(cfg: Mapping[str, Any], seed: int) -> Split:
@@ -101,7 +109,7 @@ def prepare_dataset(cfg: Mapping[str, Any], seed: int) -> Split:
         raise ConfigError(f"dataset config needs a non-empty string 'name'; got {name!r}.")
     where = f"dataset {name!r}"
     _check_keys(cfg, _KEYS, where)
-    data, is_test = _load(cfg, where)
+    data, parts = _load(cfg, where)
 
     threshold = cfg.get("rating_threshold")
     if threshold is not None and not _is_number(threshold):
@@ -113,12 +121,12 @@ def prepare_dataset(cfg: Mapping[str, Any], seed: int) -> Split:
     if not isinstance(dedup, bool):
         raise ConfigError(f"{where}: dedup={dedup!r} must be true or false.")
 
-    data, is_test = _keep(data, is_test, implicit_rows(data, threshold))
+    data, parts = _keep(data, parts, implicit_rows(data, threshold))
     if dedup:
-        data, is_test = _keep(data, is_test, dedup_rows(data))
+        data, parts = _keep(data, parts, dedup_rows(data))
     if k:
-        data, is_test = _keep(data, is_test, kcore_rows(data, k, k))
-    return _split(compact(data), is_test, cfg, seed, where)
+        data, parts = _keep(data, parts, kcore_rows(data, k, k))
+    return _split(compact(data), parts, cfg, seed, where)
 
 
 def _load(cfg: dict[str, Any], where: str) -> Loaded:
@@ -143,22 +151,23 @@ def _load(cfg: dict[str, Any], where: str) -> Loaded:
 
 
 def _split(
-    data: Interactions, is_test: np.ndarray | None, cfg: dict[str, Any], seed: int, where: str
+    data: Interactions, parts: np.ndarray | None, cfg: dict[str, Any], seed: int, where: str
 ) -> Split:
     if isinstance(cfg.get("split"), str):
         cfg = {**cfg, "split": {"kind": cfg["split"]}}
     options = _section(cfg, "split", where)
-    kind = options.pop("kind", "predefined" if is_test is not None else "random")
+    kind = options.pop("kind", "predefined" if parts is not None else "random")
     split = _lookup(SPLITS, kind, f"{where}: split kind")
     _check_call(split, options, _SPLIT_PROVIDED, f"{where}: options for split {kind!r}")
     params = inspect.signature(split).parameters
-    if "is_test" in params:
-        if is_test is None:
+    if "parts" in params:
+        if parts is None:
             raise ConfigError(
                 f"{where}: split kind {kind!r} needs a format with a published test set "
-                f"(lightgcn, or pyg AmazonBook); format {cfg.get('format')!r} has none."
+                f"(lightgcn, atomic_split, or pyg AmazonBook); format {cfg.get('format')!r} "
+                "has none."
             )
-        options["is_test"] = is_test
+        options["parts"] = parts
     if "seed" in params:
         options["seed"] = seed
     return split(data, **options)
@@ -205,9 +214,9 @@ def _check_call(
         raise ConfigError(f"{where}: missing required option(s) {missing}.")
 
 
-def _keep(data: Interactions, is_test: np.ndarray | None, rows: np.ndarray) -> Loaded:
-    """Filtered data with the predefined test mask kept aligned."""
-    return data.subset(rows), None if is_test is None else is_test[rows]
+def _keep(data: Interactions, parts: np.ndarray | None, rows: np.ndarray) -> Loaded:
+    """Filtered data with the predefined split labels kept aligned."""
+    return data.subset(rows), None if parts is None else parts[rows]
 
 
 def _resolve(path: str) -> Path:

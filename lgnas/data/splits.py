@@ -70,20 +70,34 @@ def split_leave_one_out(data: Interactions, seed: int = 0) -> Split:
 
 
 def split_predefined(
-    data: Interactions, is_test: np.ndarray, valid_ratio: float = 0.1, seed: int = 0
+    data: Interactions, parts: np.ndarray, valid_ratio: float = 0.1, seed: int = 0
 ) -> Split:
-    """Keep a published test set and carve validation per user out of its training rows.
+    """Keep a published split; carve validation per user out of training if it has none.
 
-    Used for benchmark splits (LightGCN's gowalla) so results compare with papers.
+    Used for benchmark splits (LightGCN's gowalla, RecBole's benchmark files) so results
+    compare with papers and peers.
+
+    Args:
+        data: All interactions.
+        parts: Per row, ``TRAIN`` (0), ``VALID`` (1) or ``TEST`` (2); booleans mark test rows.
+        valid_ratio: Share of each user's training rows moved to validation, used only when
+            ``parts`` has no validation rows.
+        seed: Seed of that carving.
     """
-    is_test = np.asarray(is_test, dtype=bool)
-    if is_test.shape != (len(data),):
+    parts = np.asarray(parts)
+    if parts.shape != (len(data),):
         raise DataError(
-            f"split_predefined: is_test has shape {is_test.shape} for {len(data)} "
-            "interactions; it needs one flag per interaction."
+            f"split_predefined: parts has shape {parts.shape} for {len(data)} "
+            "interactions; it needs one label per interaction."
         )
+    parts = np.where(parts, TEST, TRAIN).astype(np.int8) if parts.dtype == bool else parts
+    if not np.isin(parts, (TRAIN, VALID, TEST)).all():
+        raise DataError(f"split_predefined: parts must hold {TRAIN}, {VALID} or {TEST} only.")
+    if (parts == VALID).any():
+        return _from_parts(data, parts)
     if not 0.0 <= valid_ratio < 1.0:
         raise ConfigError(f"split_predefined: valid_ratio={valid_ratio} must be in [0, 1).")
+    is_test = parts == TEST
     ratios = _ratios((1.0 - valid_ratio, valid_ratio), 2)
     rng = np.random.default_rng(seed)
     key = np.where(is_test, 2.0, rng.random(len(data)))  # test rows rank after train rows

@@ -52,11 +52,9 @@ class RecommenderModule(L.LightningModule):
         user_rep, item_rep = self.model()
         u = user_rep[users]
         pos_scores = (u * item_rep[pos]).sum(-1)
-        neg_scores = torch.einsum("bd,bnd->bn", u, item_rep[neg])
+        neg_scores = (u.unsqueeze(1) * item_rep[neg]).sum(-1)
         loss = self.loss_fn(pos_scores, neg_scores)
-        ego_u, ego_items = self.model.ego_embeddings(users, torch.cat([pos, neg.reshape(-1)]))
-        reg = (ego_u.pow(2).sum() + ego_items.pow(2).sum()) / (2 * len(users))
-        total = loss + self.hparams.reg * reg
+        total = loss + self.hparams.reg * self.model.batch_l2(users, pos, neg)
         self.log("train/loss", total, on_step=False, on_epoch=True, batch_size=len(users))
         return total
 
@@ -98,5 +96,8 @@ class RecommenderModule(L.LightningModule):
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
         return torch.optim.Adam(
-            self.model.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay
+            self.model.parameters(),
+            lr=self.hparams.lr,
+            weight_decay=self.hparams.weight_decay,
+            foreach=True,
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -74,14 +76,19 @@ class GNNRecommender(nn.Module):
             return outputs[-1]
         if combine == "concat":
             return torch.cat(outputs, dim=1)
-        stacked = torch.stack(outputs)
-        if combine == "sum":
-            return stacked.sum(0)
-        if combine == "mean":
-            return stacked.mean(0)
+        if combine in ("sum", "mean"):
+            total = functools.reduce(torch.add, outputs)  # no stacked copy of every layer
+            return total if combine == "sum" else total / len(outputs)
         weights = torch.softmax(self.layer_logits, 0)
-        return torch.einsum("l,lnd->nd", weights, stacked)
+        return torch.einsum("l,lnd->nd", weights, torch.stack(outputs))
 
-    def ego_embeddings(self, users: Tensor, items: Tensor) -> tuple[Tensor, Tensor]:
-        """The raw ID embeddings of a batch, which LightGCN-style L2 regularisation penalises."""
-        return self.embedding(users), self.embedding(items + self.num_users)
+    def batch_l2(self, users: Tensor, pos: Tensor, neg: Tensor) -> Tensor:
+        """``(|e_u|² + |e_i|² + |e_j|²) / (2B)`` over the batch's raw ID embeddings.
+
+        The LightGCN / RecBole regulariser. Written as occurrence counts times squared row
+        norms over the whole table: the same value, without gathering and scattering rows.
+        """
+        nodes = torch.cat([users, pos + self.num_users, neg.reshape(-1) + self.num_users])
+        counts = torch.bincount(nodes, minlength=self.embedding.num_embeddings)
+        weight = self.embedding.weight
+        return (counts.to(weight.dtype) @ weight.pow(2).sum(1)) / (2 * len(users))

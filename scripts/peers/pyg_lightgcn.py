@@ -87,7 +87,7 @@ def rs_split_by_user(users: np.ndarray, ratios=(0.8, 0.1, 0.1), seed: int = 2020
                 cnt[0] -= 1
         bounds = np.cumsum([0] + cnt) + s
         for k in range(len(ratios)):
-            parts[k].append(order[bounds[k]:bounds[k + 1]])
+            parts[k].append(order[bounds[k] : bounds[k + 1]])
     return tuple(np.concatenate(p) for p in parts)
 
 
@@ -161,6 +161,7 @@ class NegSampler:
 
 def evaluate(emb, n_users, n_items, test, mask, eval_users: int, k: int = 20):
     user_emb, item_emb = emb[:n_users], emb[n_users:]
+
     # CSR of test positives and masked (history) items per user
     def csr(us, its):
         order = np.lexsort((its, us))
@@ -175,19 +176,23 @@ def evaluate(emb, n_users, n_items, test, mask, eval_users: int, k: int = 20):
     idcg_table = np.cumsum(discount)
     recall_sum = ndcg_sum = 0.0
     for s in range(0, len(eval_u), eval_users):
-        ub = eval_u[s:s + eval_users]
+        ub = eval_u[s : s + eval_users]
         scores = user_emb[torch.from_numpy(ub)] @ item_emb.T
         # mask history
         cnt = m_ptr[ub + 1] - m_ptr[ub]
         rows = np.repeat(np.arange(len(ub)), cnt)
-        cols = np.concatenate([m_idx[m_ptr[u]:m_ptr[u + 1]] for u in ub]) if cnt.sum() else np.zeros(0, np.int64)
+        cols = (
+            np.concatenate([m_idx[m_ptr[u] : m_ptr[u + 1]] for u in ub])
+            if cnt.sum()
+            else np.zeros(0, np.int64)
+        )
         scores[torch.from_numpy(rows), torch.from_numpy(cols)] = -math.inf
         top = torch.topk(scores, k, dim=1).indices.numpy()
         # hits
         tcnt = t_ptr[ub + 1] - t_ptr[ub]
         truth = np.zeros((len(ub), n_items), dtype=bool)
         trows = np.repeat(np.arange(len(ub)), tcnt)
-        tcols = np.concatenate([t_idx[t_ptr[u]:t_ptr[u + 1]] for u in ub])
+        tcols = np.concatenate([t_idx[t_ptr[u] : t_ptr[u + 1]] for u in ub])
         truth[trows, tcols] = True
         hits = np.take_along_axis(truth, top, axis=1)
         recall_sum += float((hits.sum(1) / tcnt).sum())
@@ -226,8 +231,10 @@ def main(argv=None) -> dict:
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     sampler = NegSampler(tr_u, tr_i, n_items, rng)
     setup_s = time.perf_counter() - t_setup
-    log(f"setup {setup_s:.2f}s users={n_users} items={n_items} train={num_train} "
-        f"test={len(test[0])} graph={args.graph} threads={torch.get_num_threads()}")
+    log(
+        f"setup {setup_s:.2f}s users={n_users} items={n_items} train={num_train} "
+        f"test={len(test[0])} graph={args.graph} threads={torch.get_num_threads()}"
+    )
 
     epoch_times, losses = [], []
     for epoch in range(args.epochs):
@@ -236,7 +243,7 @@ def main(argv=None) -> dict:
         perm = rng.permutation(num_train)
         total, nb = 0.0, 0
         for s in range(0, num_train, args.batch_size):
-            idx = perm[s:s + args.batch_size]
+            idx = perm[s : s + args.batch_size]
             u_np = tr_u[idx]
             u = torch.from_numpy(u_np)
             pos = torch.from_numpy(tr_i[idx] + n_users)
@@ -245,7 +252,8 @@ def main(argv=None) -> dict:
             eu, ep, en = emb[u], emb[pos], emb[neg]
             bpr = -F.logsigmoid((eu * ep).sum(-1) - (eu * en).sum(-1)).mean()
             ego = model.embedding.weight
-            reg = (ego[u].pow(2).sum() + ego[pos].pow(2).sum() + ego[neg].pow(2).sum()) / (2 * len(idx))
+            sq = ego[u].pow(2).sum() + ego[pos].pow(2).sum() + ego[neg].pow(2).sum()
+            reg = sq / (2 * len(idx))
             loss = bpr + args.reg * reg
             opt.zero_grad()
             loss.backward()

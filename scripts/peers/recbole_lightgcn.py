@@ -2,7 +2,7 @@
 
 Run with the RecBole venv (see scripts/setup_recbole_venv.sh), never with the lgnas env:
 
-    .venv-recbole/bin/python scripts/peers/recbole_lightgcn.py --dataset ml-100k --epochs 2 --threads 1
+    .venv-recbole/bin/python scripts/peers/recbole_lightgcn.py --dataset ml-100k --epochs 2
 
 Uses RecBole's own ``LightGCN`` model, ``Trainer._train_epoch`` and ``Trainer.evaluate``.
 Protocol: 3 layers, dim 64, BPR, 1 uniform negative per training interaction per epoch
@@ -51,7 +51,9 @@ def parse_args(argv=None):
     p.add_argument("--seed", type=int, default=2020)
     p.add_argument("--batch-size", type=int, default=2048)
     p.add_argument(
-        "--eval-users", type=int, default=2048,
+        "--eval-users",
+        type=int,
+        default=2048,
         help="users per full-sort evaluation batch (0: literal eval_batch_size 2048 cells)",
     )
     p.add_argument("--keep-workdir", action="store_true", help="do not delete the temp dir")
@@ -98,14 +100,14 @@ def main(argv=None) -> dict:
 
     from recbole.config import Config
     from recbole.data import create_dataset, data_preparation
-    from recbole.trainer import Trainer
     from recbole.model.general_recommender import LightGCN
+    from recbole.trainer import Trainer
     from recbole.utils import init_logger, init_seed
 
     work = tempfile.mkdtemp(prefix=f"recbole_peer_{args.dataset}_")
     old_cwd = os.getcwd()
     try:
-        # RecBole writes ./log, ./log_tensorboard and ./saved into the cwd: keep them in the temp dir.
+        # RecBole writes ./log, ./log_tensorboard and ./saved into the cwd: use the temp dir.
         os.chdir(work)
         ds_dir = os.path.join(work, "data", args.dataset)
         os.makedirs(ds_dir)
@@ -180,10 +182,12 @@ def main(argv=None) -> dict:
             trainer = Trainer(config, model)
             trainer.eval_collector.data_collect(train_data)
             setup_s = time.perf_counter() - t_setup
-            print(f"[recbole peer] setup {setup_s:.2f}s, users={dataset.user_num - 1} "
-                  f"items={n_items - 1} train={len(train_data._dataset)} "
-                  f"test={len(test_data._dataset)} threads={torch.get_num_threads()}",
-                  file=sys.stderr)
+            print(
+                f"[recbole peer] setup {setup_s:.2f}s, users={dataset.user_num - 1} "
+                f"items={n_items - 1} train={len(train_data._dataset)} "
+                f"test={len(test_data._dataset)} threads={torch.get_num_threads()}",
+                file=sys.stderr,
+            )
 
             epoch_times, losses = [], []
             for epoch in range(args.epochs):
@@ -192,8 +196,10 @@ def main(argv=None) -> dict:
                 dt = time.perf_counter() - t0
                 epoch_times.append(dt)
                 losses.append(float(loss) / len(train_data))
-                print(f"[recbole peer] epoch {epoch} {dt:.2f}s mean batch loss {losses[-1]:.5f}",
-                      file=sys.stderr)
+                print(
+                    f"[recbole peer] epoch {epoch} {dt:.2f}s mean batch loss {losses[-1]:.5f}",
+                    file=sys.stderr,
+                )
 
             t0 = time.perf_counter()
             result = trainer.evaluate(test_data, load_best_model=False, show_progress=False)

@@ -38,15 +38,17 @@ def parse_args(argv=None):
     p.add_argument("--model", choices=MODELS)
     p.add_argument("--all", action="store_true", help="run all models as subprocesses")
     p.add_argument("--jobs", type=int, default=2, help="parallel subprocesses with --all")
-    p.add_argument(
-        "--data-dir", default=os.environ.get("LGNAS_DATA_DIR", "/work/shared/data")
-    )
+    p.add_argument("--data-dir", default=os.environ.get("LGNAS_DATA_DIR", "/work/shared/data"))
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--seed", type=int, default=2020)
     p.add_argument("--epochs", type=int, default=300)
     p.add_argument("--out", help="append the JSON lines to this file")
-    p.add_argument("--reg-weight", type=float, default=1e-4,
-                   help="reg_weight for LightGCN/NGCF (RecBole's own defaults are 1e-5)")
+    p.add_argument(
+        "--reg-weight",
+        type=float,
+        default=1e-4,
+        help="reg_weight for LightGCN/NGCF (RecBole's own defaults are 1e-5)",
+    )
     return p.parse_args(argv)
 
 
@@ -77,8 +79,12 @@ def run_one(args) -> dict:
         os.chdir(work)
         ds_dir = os.path.join(work, "data", "ml-100k")
         os.makedirs(ds_dir)
-        shutil.copy(os.path.join(os.path.abspath(os.path.join(old_cwd, args.data_dir)),
-                                 "ml-100k", "ml-100k.inter"), ds_dir)
+        shutil.copy(
+            os.path.join(
+                os.path.abspath(os.path.join(old_cwd, args.data_dir)), "ml-100k", "ml-100k.inter"
+            ),
+            ds_dir,
+        )
         config_dict = {
             "data_path": os.path.join(work, "data"),
             "checkpoint_dir": os.path.join(work, "saved"),
@@ -124,7 +130,10 @@ def run_one(args) -> dict:
             valid_scores = []
             t0 = time.perf_counter()
             best_valid_score, best_valid_result = trainer.fit(
-                train_data, valid_data, saved=True, show_progress=False,
+                train_data,
+                valid_data,
+                saved=True,
+                show_progress=False,
                 callback_fn=lambda epoch, score: valid_scores.append((epoch, score)),
             )
             fit_s = time.perf_counter() - t0
@@ -168,22 +177,36 @@ def main(argv=None):
     if args.all:
         pending = list(MODELS)
         running = []
-        base = [sys.executable, os.path.abspath(__file__), "--data-dir", args.data_dir,
-                "--threads", str(args.threads), "--seed", str(args.seed),
-                "--epochs", str(args.epochs), "--reg-weight", str(args.reg_weight)]
+        base = [
+            sys.executable,
+            os.path.abspath(__file__),
+            "--data-dir",
+            args.data_dir,
+            "--threads",
+            str(args.threads),
+            "--seed",
+            str(args.seed),
+            "--epochs",
+            str(args.epochs),
+            "--reg-weight",
+            str(args.reg_weight),
+        ]
         while pending or running:
             while pending and len(running) < max(args.jobs, 1):
                 m = pending.pop(0)
-                running.append((m, subprocess.Popen(base + ["--model", m],
-                                                    stdout=subprocess.PIPE, text=True)))
+                running.append(
+                    (m, subprocess.Popen(base + ["--model", m], stdout=subprocess.PIPE, text=True))
+                )
             time.sleep(1)
             for m, proc in list(running):
                 if proc.poll() is not None:
                     running.remove((m, proc))
-                    lines = [l for l in proc.stdout.read().splitlines() if l.startswith("{")]
+                    lines = [ln for ln in proc.stdout.read().splitlines() if ln.startswith("{")]
                     if proc.returncode != 0 or not lines:
-                        print(f"[recbole_reference] {m} failed (rc={proc.returncode})",
-                              file=sys.stderr)
+                        print(
+                            f"[recbole_reference] {m} failed (rc={proc.returncode})",
+                            file=sys.stderr,
+                        )
                         continue
                     emit(json.loads(lines[-1]), args.out)
         return

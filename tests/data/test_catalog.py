@@ -94,7 +94,7 @@ def test_csv_options_reach_the_loader(tmp_path: Path) -> None:
     [
         (
             {"format": "parquet"},
-            r"format 'parquet' is unknown; valid: \['atomic', 'csv', 'grouplens'",
+            r"format 'parquet' is unknown; valid: \['atomic', 'atomic_split', 'csv', 'grouplens'",
         ),
         ({"split": {"kind": "kfold"}}, r"split kind 'kfold' is unknown; valid: \['cold_items'"),
         ({"split": {"kind": "random", "ratio": [1]}}, r"unknown option\(s\) \['ratio'\]"),

@@ -7,9 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from lgnas.data.catalog import prepare_dataset
 from lgnas.data.interactions import Interactions
 from lgnas.data.loaders import (
     load_atomic,
+    load_atomic_split,
     load_csv,
     load_grouplens_100k,
     load_lightgcn,
@@ -308,3 +310,23 @@ def test_empty_data_is_an_error(tmp_path: Path) -> None:
     write(tmp_path / "lg" / "test.txt", "1\n")
     with pytest.raises(DataError, match="no interactions"):
         load_lightgcn(tmp_path / "lg")
+
+
+def test_atomic_split_keeps_the_given_parts(data_dir: Path, tmp_path: Path) -> None:
+    lines = (data_dir / "ml-100k" / "ml-100k.inter").read_text().splitlines()
+    header, rows = lines[0], lines[1:301]
+    folder = tmp_path / "bench"
+    folder.mkdir()
+    chunks = {"train": rows[:200], "valid": rows[200:250], "test": rows[250:]}
+    for part, chunk in chunks.items():
+        (folder / f"bench.{part}.inter").write_text("\n".join([header, *chunk]) + "\n")
+    split = prepare_dataset({"name": "bench", "format": "atomic_split", "path": str(folder)}, 0)
+    for part, got in (("train", split.train), ("valid", split.valid), ("test", split.test)):
+        expected = {tuple(r.split("\t")[:2]) for r in chunks[part]}
+        assert {(got.user_ids[u], got.item_ids[i]) for u, i in zip(got.user, got.item)} == expected
+
+
+def test_atomic_split_names_a_missing_part(tmp_path: Path) -> None:
+    (tmp_path / "bench").mkdir()
+    with pytest.raises(DataError, match=r"bench\.train\.inter"):
+        load_atomic_split(tmp_path / "bench")

@@ -164,7 +164,7 @@ def test_split_errors(ml100k: Interactions) -> None:
         split_temporal(untimed)
     with pytest.raises(ConfigError, match=r"ratios \[0\.8, 0\.2\]"):
         split_random(ml100k, (0.8, 0.2))
-    with pytest.raises(DataError, match=r"is_test has shape \(3,\) for 100000"):
+    with pytest.raises(DataError, match=r"parts has shape \(3,\) for 100000"):
         split_predefined(ml100k, np.zeros(3, dtype=bool))
     with pytest.raises(DataError, match="gives 0 cold items"):
         split_cold_items(untimed, cold_fraction=0.1)

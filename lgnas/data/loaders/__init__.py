@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from lgnas.data.loaders.atomic import load_atomic
+from lgnas.data.loaders.atomic import load_atomic, load_atomic_split
 from lgnas.data.loaders.delimited import load_csv
 from lgnas.data.loaders.grouplens import load_grouplens_100k
 from lgnas.data.loaders.lightgcn import load_lightgcn
 from lgnas.data.loaders.pyg import load_pyg
 
-__all__ = ["load_atomic", "load_csv", "load_grouplens_100k", "load_lightgcn", "load_pyg"]
+__all__ = [
+    "load_atomic",
+    "load_atomic_split",
+    "load_csv",
+    "load_grouplens_100k",
+    "load_lightgcn",
+    "load_pyg",
+]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+
+import numpy as np
 
 from lgnas.data.interactions import Interactions
 from lgnas.data.loaders._text import TextTable, read_table, require_file, require_rows
@@ -28,25 +31,76 @@ def load_atomic(
     ``None``) means implicit feedback or no time order.
     """
     inter_path = _find_inter_file(Path(path).expanduser())
-    table = _read_atomic(inter_path, encoding)
-    require_rows(table)
-    names = set(table.names)
-    item_path = inter_path.with_suffix(".item")
+    fields = (user_field, item_field, rating_field, timestamp_field)
+    data, _ = _interactions([inter_path], inter_path.with_suffix(".item"), fields, encoding)
+    return data
+
+
+def load_atomic_split(
+    path: str | Path,
+    *,
+    parts: Sequence[str] = ("train", "valid", "test"),
+    user_field: str = "user_id",
+    item_field: str = "item_id",
+    rating_field: str | None = "rating",
+    timestamp_field: str | None = "timestamp",
+    encoding: str = "utf-8",
+) -> tuple[Interactions, np.ndarray]:
+    """Load RecBole benchmark files ``<name>.train.inter``, ``.valid.inter``, ``.test.inter``.
+
+    A split someone else made (RecBole's ``benchmark_filename``), so results are measured on
+    exactly the same train / validation / test rows as theirs. ``path`` is the folder;
+    ``parts`` names the train, validation and test files in that order (validation may be
+    left out with two names, to carve it from training instead).
+
+    Returns:
+        All rows, and per row its part: 0 train, 1 validation, 2 test.
+    """
+    folder = Path(path).expanduser()
+    if len(parts) not in (2, 3):
+        raise DataError(f"atomic_split: parts={list(parts)} must name 2 or 3 files")
+    files = [
+        require_file(folder / f"{folder.name}.{part}.inter", "RecBole benchmark file")
+        for part in parts
+    ]
+    fields = (user_field, item_field, rating_field, timestamp_field)
+    data, sizes = _interactions(files, folder / f"{folder.name}.item", fields, encoding)
+    labels = (0, 1, 2) if len(parts) == 3 else (0, 2)
+    return data, np.repeat(np.array(labels, dtype=np.int8), sizes)
+
+
+def _interactions(
+    files: Sequence[Path], item_path: Path, fields: tuple[str | None, ...], encoding: str
+) -> tuple[Interactions, list[int]]:
+    """Rows of one or more atomic files as one :class:`Interactions`, plus rows per file."""
+    user_field, item_field, rating_field, timestamp_field = fields
+    tables = [_read_atomic(file, encoding) for file in files]
+    for table in tables:
+        require_rows(table)
+
+    def tokens(field: str, what: str) -> np.ndarray:
+        return np.concatenate([table.tokens(field, what) for table in tables])
+
+    def numbers(field: str | None, what: str) -> np.ndarray | None:
+        """An optional numeric column: absent (None) unless every file has it."""
+        if field is None or any(field not in table.names for table in tables):
+            return None
+        return np.concatenate([table.numbers(field, what) for table in tables])
+
     item_table = None
     if item_path.is_file():
         side = _read_atomic(item_path, encoding)
         side.index_of(item_field, "item")
         item_table = dict(zip(side.names, side.columns, strict=True))
-    return Interactions.from_tokens(
-        table.tokens(user_field, "user"),
-        table.tokens(item_field, "item"),
-        rating=table.numbers(rating_field, "rating") if rating_field in names else None,
-        timestamp=(
-            table.numbers(timestamp_field, "timestamp") if timestamp_field in names else None
-        ),
+    data = Interactions.from_tokens(
+        tokens(user_field, "user"),
+        tokens(item_field, "item"),
+        rating=numbers(rating_field, "rating"),
+        timestamp=numbers(timestamp_field, "timestamp"),
         item_table=item_table,
         item_key=item_field,
     )
+    return data, [len(table) for table in tables]
 
 
 def _find_inter_file(path: Path) -> Path:
