@@ -21,9 +21,11 @@ from omegaconf import DictConfig, OmegaConf
 from lgnas.config import config_dir
 from lgnas.data.catalog import prepare_dataset
 from lgnas.data.datamodule import RecDataModule
-from lgnas.errors import LgnasError
+from lgnas.data.splits import Split
+from lgnas.errors import ConfigError, LgnasError
 from lgnas.models.architecture import Architecture, preset
 from lgnas.models.best_weights import BestWeights
+from lgnas.models.early_stopping import WarmupEarlyStopping
 from lgnas.models.module import RecommenderModule
 from lgnas.models.recommender import GNNRecommender
 
@@ -42,72 +44,106 @@ class TrainResult:
     module: RecommenderModule = field(repr=False)
 
 
-def build_architecture(model_cfg: Any) -> Architecture:
-    """The architecture a ``model`` config names: a preset with overrides, or ``arch`` alone."""
-    arch = model_cfg.get("arch")
+def resolve_model(cfg: DictConfig) -> tuple[Architecture, dict[str, Any]]:
+    """The architecture and training options ``cfg.model`` names.
+
+    ``model.path`` loads a YAML file with ``arch`` (and optionally ``optim`` overrides), such as
+    a search's ``best_architecture.yaml``; otherwise ``model.preset`` plus ``model.arch``
+    overrides, or ``model.arch`` alone.
+    """
+    optim = OmegaConf.to_container(cfg.optim, resolve=True)
+    model = cfg.model
+    if model.get("path"):
+        path = Path(str(model.path)).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"model.path: architecture file not found: {path}")
+        saved = OmegaConf.load(path)
+        if "arch" not in saved:
+            raise ConfigError(f"model.path: {path} has no 'arch' mapping")
+        optim.update(OmegaConf.to_container(saved.get("optim") or {}, resolve=True))
+        return Architecture.from_dict(OmegaConf.to_container(saved.arch, resolve=True)), optim
+    arch = model.get("arch")
     arch = OmegaConf.to_container(arch, resolve=True) if arch is not None else {}
-    name = model_cfg.get("preset")
-    return preset(name, **arch) if name else Architecture.from_dict(arch)
+    name = model.get("preset")
+    return (preset(name, **arch) if name else Architecture.from_dict(arch)), optim
 
 
 def train(cfg: DictConfig, output_dir: str | Path | None = None) -> TrainResult:
     """Train ``cfg.model`` on ``cfg.dataset``; write metrics and weights into ``output_dir``."""
+    architecture, optim = resolve_model(cfg)
+    split = prepare_dataset(cfg.dataset, seed=int(cfg.seed))
+    result = fit(architecture, optim, split, cfg)
+    if output_dir is not None:
+        save_result(result, Path(output_dir), optim)
+    return result
+
+
+def fit(
+    architecture: Architecture,
+    optim: dict[str, Any],
+    split: Split,
+    cfg: DictConfig,
+    *,
+    max_epochs: int | None = None,
+    test: bool = True,
+) -> TrainResult:
+    """Train one architecture on ``split.train``, early-stopped on validation; test once.
+
+    The one training path: single runs, search trials (``max_epochs`` = the trial's fidelity,
+    ``test=False`` so the test split is never touched during search) and final retrains.
+    """
     torch.set_num_threads(int(cfg.threads))
     L.seed_everything(int(cfg.seed), workers=True, verbose=False)
-    architecture = build_architecture(cfg.model)
-    split = prepare_dataset(cfg.dataset, seed=int(cfg.seed))
     data = RecDataModule(
         split,
-        batch_size=int(cfg.optim.batch_size),
-        num_negatives=int(cfg.optim.num_negatives),
+        batch_size=int(optim["batch_size"]),
+        num_negatives=int(optim["num_negatives"]),
         eval_batch_size=int(cfg.eval.batch_size),
         seed=int(cfg.seed),
     )
     module = RecommenderModule(
         GNNRecommender(architecture, data.graph),
-        loss=cfg.optim.loss,
-        lr=float(cfg.optim.lr),
-        weight_decay=float(cfg.optim.weight_decay),
-        reg=float(cfg.optim.reg),
+        loss=optim["loss"],
+        lr=float(optim["lr"]),
+        weight_decay=float(optim["weight_decay"]),
+        reg=float(optim["reg"]),
         metrics=list(cfg.eval.metrics),
         ks=list(cfg.eval.ks),
     )
     monitor = f"val/{cfg.eval.monitor}"
     best = BestWeights(monitor, mode="max")
-    stopper = L.pytorch.callbacks.EarlyStopping(
-        monitor, mode="max", patience=int(cfg.eval.patience)
+    stopper = WarmupEarlyStopping(
+        warmup=int(cfg.eval.get("warmup", 0)), monitor=monitor, mode="max",
+        patience=int(cfg.eval.patience),
     )
-    trainer = L.Trainer(
-        **OmegaConf.to_container(cfg.trainer, resolve=True),
-        callbacks=[best, stopper],
-        num_sanity_val_steps=0,
-    )
+    trainer_args = OmegaConf.to_container(cfg.trainer, resolve=True)
+    if max_epochs is not None:
+        trainer_args["max_epochs"] = max_epochs
+    trainer = L.Trainer(**trainer_args, callbacks=[best, stopper], num_sanity_val_steps=0)
     start = time.perf_counter()
     trainer.fit(module, datamodule=data)
     train_seconds = time.perf_counter() - start
     valid = _floats(trainer.validate(module, datamodule=data, verbose=False)[0])
-    test = _floats(trainer.test(module, datamodule=data, verbose=False)[0])
-    result = TrainResult(
+    tested = _floats(trainer.test(module, datamodule=data, verbose=False)[0]) if test else {}
+    return TrainResult(
         architecture=architecture,
         valid=valid,
-        test=test,
+        test=tested,
         best_epoch=best.best_epoch,
         epochs=trainer.current_epoch,
         train_seconds=train_seconds,
         num_parameters=sum(p.numel() for p in module.parameters() if p.requires_grad),
         module=module,
     )
-    if output_dir is not None:
-        save_result(result, Path(output_dir))
-    return result
 
 
 def _floats(metrics: dict[str, Any]) -> dict[str, float]:
     return {k: float(v) for k, v in metrics.items()}
 
 
-def save_result(result: TrainResult, output_dir: Path) -> None:
-    """Write ``metrics.json``, ``architecture.yaml`` and ``model.pt`` (weights + architecture)."""
+def save_result(result: TrainResult, output_dir: Path, optim: dict[str, Any]) -> None:
+    """Write ``metrics.json``, ``architecture.yaml`` (loadable with ``model.path``) and
+    ``model.pt`` (weights + architecture)."""
     output_dir.mkdir(parents=True, exist_ok=True)
     summary = {
         "valid": result.valid,
@@ -119,7 +155,9 @@ def save_result(result: TrainResult, output_dir: Path) -> None:
     }
     (output_dir / "metrics.json").write_text(json.dumps(summary, indent=2))
     arch = result.architecture.to_dict()
-    OmegaConf.save(OmegaConf.create(arch), output_dir / "architecture.yaml")
+    OmegaConf.save(
+        OmegaConf.create({"arch": arch, "optim": optim}), output_dir / "architecture.yaml"
+    )
     torch.save(
         {"architecture": arch, "state_dict": result.module.model.state_dict()},
         output_dir / "model.pt",

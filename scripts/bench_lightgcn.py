@@ -21,14 +21,24 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+# name -> (interpreter, script, extra arguments)
 PEERS = {
     "recbole": (
         REPO / ".venv-recbole" / "bin" / "python",
         REPO / "scripts/peers/recbole_lightgcn.py",
+        [],
     ),
-    "pyg": (Path(sys.executable), REPO / "scripts/peers/pyg_lightgcn.py"),
+    # PyG's LightGCN as its examples run it: message passing over edge_index.
+    "pyg": (
+        Path(sys.executable),
+        REPO / "scripts/peers/pyg_lightgcn.py",
+        ["--graph", "edge_index"],
+    ),
+    # The same model given a sparse CSR adjacency (torch.sparse.mm propagation).
+    "pyg-csr": (Path(sys.executable), REPO / "scripts/peers/pyg_lightgcn.py", ["--graph", "adj_t"]),
 }
 DATASET_CONFIGS = {"ml-100k": "ml100k", "gowalla": "gowalla"}
+DATASET_CONFIGS["ml-100k-recbole-split"] = "ml100k_recbole_split"
 
 
 def measure_lgnas(dataset: str, epochs: int, threads: int, seed: int) -> dict:
@@ -129,9 +139,9 @@ def main() -> None:
     for dataset in args.datasets:
         commands = {"lgnas": [sys.executable, __file__, "--worker", "--datasets", dataset, *common]}
         for peer in args.peers:
-            python, script = PEERS[peer]
+            python, script, extra = PEERS[peer]
             if python.exists():
-                commands[peer] = [str(python), str(script), "--dataset", dataset, *common]
+                commands[peer] = [str(python), str(script), "--dataset", dataset, *common, *extra]
             else:
                 results.append({"peer": peer, "dataset": dataset, "error": f"{python} missing"})
         for name, command in commands.items():

@@ -13,6 +13,7 @@ import torch
 from hydra import compose, initialize_config_dir
 
 from lgnas.config import config_dir
+from lgnas.errors import ConfigError
 from lgnas.models import Architecture
 from lgnas.train import train
 
@@ -117,3 +118,16 @@ def test_bad_input_exits_with_one_clear_line(
     assert done.returncode != 0
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_saved_architecture_file_trains_again(data_dir: Path, tmp_path: Path) -> None:
+    base = [f"data_dir={data_dir}", "dataset=synthetic", "trainer.max_epochs=1"]
+    first = train(_config(*base, "model=custom", "optim.lr=0.005"), tmp_path)
+    again = train(_config(*base, "model=file", f"model.path={tmp_path / 'architecture.yaml'}"))
+    assert again.architecture == first.architecture
+    assert again.module.hparams.lr == 0.005
+
+
+def test_missing_architecture_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="architecture file not found"):
+        train(_config("dataset=synthetic", "model=file", f"model.path={tmp_path / 'nope.yaml'}"))

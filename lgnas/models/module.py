@@ -46,6 +46,7 @@ class RecommenderModule(L.LightningModule):
         self.val_metrics = RankingMetrics(metrics, ks, prefix="val/")
         self.test_metrics = RankingMetrics(metrics, ks, prefix="test/")
         self._cached: tuple[Tensor, Tensor] | None = None
+        self._epoch_loss, self._epoch_steps = torch.zeros(()), 0
 
     def training_step(self, batch: tuple[Tensor, Tensor, Tensor], batch_idx: int) -> Tensor:
         users, pos, neg = batch
@@ -55,8 +56,21 @@ class RecommenderModule(L.LightningModule):
         neg_scores = (u.unsqueeze(1) * item_rep[neg]).sum(-1)
         loss = self.loss_fn(pos_scores, neg_scores)
         total = loss + self.hparams.reg * self.model.batch_l2(users, pos, neg)
-        self.log("train/loss", total, on_step=False, on_epoch=True, batch_size=len(users))
+        if not torch.isfinite(total):
+            raise FloatingPointError(f"training loss became {float(total)} (diverged)")
+        # Summed here and logged once per epoch: per-step self.log costs as much as a
+        # sparse product on small graphs.
+        self._epoch_loss += total.detach()
+        self._epoch_steps += 1
         return total
+
+    def on_train_epoch_start(self) -> None:
+        self._epoch_loss = torch.zeros((), device=self.device)
+        self._epoch_steps = 0
+
+    def on_train_epoch_end(self) -> None:
+        if self._epoch_steps:
+            self.log("train/loss", self._epoch_loss / self._epoch_steps, sync_dist=True)
 
     # Evaluation: representations are computed once per evaluation pass, then every batch of
     # users is scored against all items.
@@ -99,5 +113,5 @@ class RecommenderModule(L.LightningModule):
             self.model.parameters(),
             lr=self.hparams.lr,
             weight_decay=self.hparams.weight_decay,
-            foreach=True,
+            fused=True,
         )

@@ -40,6 +40,7 @@ def load_atomic_split(
     path: str | Path,
     *,
     parts: Sequence[str] = ("train", "valid", "test"),
+    prefix: str | None = None,
     user_field: str = "user_id",
     item_field: str = "item_id",
     rating_field: str | None = "rating",
@@ -51,7 +52,8 @@ def load_atomic_split(
     A split someone else made (RecBole's ``benchmark_filename``), so results are measured on
     exactly the same train / validation / test rows as theirs. ``path`` is the folder;
     ``parts`` names the train, validation and test files in that order (validation may be
-    left out with two names, to carve it from training instead).
+    left out with two names, to carve it from training instead); ``prefix`` is the file
+    names' ``<name>`` (default: the folder's name).
 
     Returns:
         All rows, and per row its part: 0 train, 1 validation, 2 test.
@@ -59,18 +61,21 @@ def load_atomic_split(
     folder = Path(path).expanduser()
     if len(parts) not in (2, 3):
         raise DataError(f"atomic_split: parts={list(parts)} must name 2 or 3 files")
+    name = prefix or folder.name
     files = [
-        require_file(folder / f"{folder.name}.{part}.inter", "RecBole benchmark file")
-        for part in parts
+        require_file(folder / f"{name}.{part}.inter", "RecBole benchmark file") for part in parts
     ]
     fields = (user_field, item_field, rating_field, timestamp_field)
-    data, sizes = _interactions(files, folder / f"{folder.name}.item", fields, encoding)
+    data, sizes = _interactions(files, folder / f"{name}.item", fields, encoding)
     labels = (0, 1, 2) if len(parts) == 3 else (0, 2)
     return data, np.repeat(np.array(labels, dtype=np.int8), sizes)
 
 
 def _interactions(
-    files: Sequence[Path], item_path: Path, fields: tuple[str | None, ...], encoding: str
+    files: Sequence[Path],
+    item_path: Path,
+    fields: tuple[str, str, str | None, str | None],
+    encoding: str,
 ) -> tuple[Interactions, list[int]]:
     """Rows of one or more atomic files as one :class:`Interactions`, plus rows per file."""
     user_field, item_field, rating_field, timestamp_field = fields

@@ -1,0 +1,1 @@
+"""The search loop, its journal, evaluators and executors."""

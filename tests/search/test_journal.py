@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lgnas.errors import ConfigError
+from lgnas.search.journal import Journal
+from lgnas.search.trial import Candidate, TrialResult
+
+IDENTITY = {"strategy": {"name": "random"}, "seed": 0}
+
+
+def _fill(journal: Journal) -> None:
+    journal.record(Candidate(0, {"lr": 0.1}), "k0", TrialResult(objective=0.5, metrics={"m": 1.0}))
+    journal.record(Candidate(1, {"lr": 0.2}), "k1", TrialResult.failure("boom"))
+
+
+def test_finished_trials_survive_reopening(tmp_path: Path) -> None:
+    path = tmp_path / "run" / "journal.jsonl"
+    _fill(Journal(path, IDENTITY))
+    again = Journal(path, IDENTITY)
+    assert len(again) == 2
+    assert again.lookup(Candidate(0, {"lr": 0.1}), "k0") == TrialResult(
+        objective=0.5, metrics={"m": 1.0}
+    )
+    failed = again.lookup(Candidate(1, {"lr": 0.2}), "k1")
+    assert failed is not None and not failed.ok and failed.error == "boom"
+    assert again.lookup(Candidate(2, {}), "k2") is None
+
+
+def test_a_different_search_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    _fill(Journal(path, IDENTITY))
+    with pytest.raises(ConfigError, match=r"different search \(differs in \['seed'\]\)"):
+        Journal(path, {**IDENTITY, "seed": 1})
+
+
+def test_a_changed_proposal_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    _fill(Journal(path, IDENTITY))
+    with pytest.raises(ConfigError, match="trial 0 was k0, but the resumed search proposes kX"):
+        Journal(path, IDENTITY).lookup(Candidate(0, {}), "kX")
+
+
+def test_a_torn_last_line_is_dropped_and_appending_continues(tmp_path: Path) -> None:
+    path = tmp_path / "journal.jsonl"
+    _fill(Journal(path, IDENTITY))
+    with path.open("a") as handle:
+        handle.write('{"type": "trial", "id": 2, "ke')  # killed mid-write
+    journal = Journal(path, IDENTITY)
+    assert len(journal) == 2
+    journal.record(Candidate(2, {}), "k2", TrialResult(objective=0.1))
+    lines = path.read_text().splitlines()
+    assert [json.loads(line)["type"] for line in lines] == ["header", "trial", "trial", "trial"]
+    assert len(Journal(path, IDENTITY)) == 3
