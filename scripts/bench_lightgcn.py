@@ -37,8 +37,14 @@ PEERS = {
     # The same model given a sparse CSR adjacency (torch.sparse.mm propagation).
     "pyg-csr": (Path(sys.executable), REPO / "scripts/peers/pyg_lightgcn.py", ["--graph", "adj_t"]),
 }
-DATASET_CONFIGS = {"ml-100k": "ml100k", "gowalla": "gowalla"}
-DATASET_CONFIGS["ml-100k-recbole-split"] = "ml100k_recbole_split"
+# benchmark dataset -> (lgnas dataset config, the peers' --dataset)
+DATASETS = {
+    "ml-100k": ("ml100k", "ml-100k"),
+    # lgnas on exactly RecBole's split (scripts/peers/export_recbole_split.py), so quality after
+    # N epochs compares like for like with RecBole; the PyG peer keeps its own RS split.
+    "ml-100k-recbole-split": ("ml100k_recbole_split", "ml-100k"),
+    "gowalla": ("gowalla", "gowalla"),
+}
 
 
 def measure_lgnas(dataset: str, epochs: int, threads: int, seed: int) -> dict:
@@ -54,7 +60,7 @@ def measure_lgnas(dataset: str, epochs: int, threads: int, seed: int) -> dict:
 
     torch.set_num_threads(threads)
     L.seed_everything(seed, verbose=False)
-    overrides = [f"dataset={DATASET_CONFIGS[dataset]}"]
+    overrides = [f"dataset={DATASETS[dataset][0]}"]
     if dataset == "gowalla":  # train on all of train.txt, as the peers do
         overrides.append("dataset.split.valid_ratio=0.0")
     with initialize_config_dir(config_dir(), version_base=None):
@@ -111,9 +117,7 @@ def run_worker(command: list[str], env: dict[str, str]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--datasets", nargs="+", default=["ml-100k"], choices=sorted(DATASET_CONFIGS)
-    )
+    parser.add_argument("--datasets", nargs="+", default=["ml-100k"], choices=sorted(DATASETS))
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=2020)
@@ -141,12 +145,20 @@ def main() -> None:
         for peer in args.peers:
             python, script, extra = PEERS[peer]
             if python.exists():
-                commands[peer] = [str(python), str(script), "--dataset", dataset, *common, *extra]
+                peer_dataset = DATASETS[dataset][1]
+                commands[peer] = [
+                    str(python),
+                    str(script),
+                    "--dataset",
+                    peer_dataset,
+                    *common,
+                    *extra,
+                ]
             else:
                 results.append({"peer": peer, "dataset": dataset, "error": f"{python} missing"})
         for name, command in commands.items():
             print(f"... {name} on {dataset}", file=sys.stderr, flush=True)
-            results.append({"peer": name, "dataset": dataset, **run_worker(command, env)})
+            results.append({**run_worker(command, env), "peer": name, "dataset": dataset})
     print_table(results, args)
     if args.out:
         args.out.write_text("".join(json.dumps(r) + "\n" for r in results))

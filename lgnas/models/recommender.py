@@ -43,8 +43,13 @@ class GNNRecommender(nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """Xavier-uniform embeddings (as RecBole's LightGCN); layers keep PyTorch's defaults."""
-        nn.init.xavier_uniform_(self.embedding.weight)
+        """Xavier-uniform user and item tables, each on its own fan (as RecBole's LightGCN).
+
+        Layers keep PyTorch's defaults.
+        """
+        with torch.no_grad():
+            nn.init.xavier_uniform_(self.embedding.weight[: self.num_users])
+            nn.init.xavier_uniform_(self.embedding.weight[self.num_users :])
 
     @property
     def output_dim(self) -> int:

@@ -1,0 +1,44 @@
+"""``python -m lgnas +strategy=genetic``: search GNN recommender architectures (Hydra)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import hydra
+from omegaconf import DictConfig
+
+from lgnas.config import config_dir
+from lgnas.errors import LgnasError
+
+
+def _no_strategy_message() -> str:
+    from lgnas.strategies.registry import available
+
+    names = ", ".join(sorted(available()))
+    return (
+        "lgnas: choose a search strategy, e.g. `python -m lgnas +strategy=genetic`.\n"
+        f"Available strategies: {names}. List them with `python -m lgnas.strategies`."
+    )
+
+
+@hydra.main(config_path=config_dir(), config_name="config", version_base=None)
+def main(cfg: DictConfig) -> float | None:
+    """Run the search; returns the best validation objective (for Hydra sweepers)."""
+    if cfg.get("strategy") is None:
+        sys.exit(_no_strategy_message())
+    from lgnas.search.run import search
+
+    output_dir = Path(hydra.core.hydra_config.HydraConfig.get().runtime.output_dir)
+    try:
+        run = search(cfg, output_dir)
+    except LgnasError as error:
+        sys.exit(f"lgnas: error: {error}")
+    print((output_dir / "report.md").read_text())
+    print(f"outputs in {output_dir}")
+    best = run.outcome.best
+    return best[1].objective if best else None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""Turn a search-space point into a trained, validated candidate: one search trial."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+import traceback
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from lgnas.data.splits import Split
+from lgnas.models.architecture import Architecture
+from lgnas.search.trial import Point, TrialResult
+from lgnas.space import split_point
+from lgnas.train import fit
+
+
+def quiet_lightning() -> None:
+    """Silence Lightning's per-Trainer banners; a search builds hundreds of Trainers."""
+    for name in ("lightning.pytorch", "lightning.fabric", "pytorch_lightning"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+class TrialEvaluator:
+    """Trains a point's architecture on the training split and scores it on validation.
+
+    The test split is never touched here. Any exception, a NaN objective or running out of
+    memory makes a failed trial carrying the error, so one bad candidate never ends a search.
+
+    Args:
+        cfg: The search config (``optim``, ``eval``, ``trainer``, ``seed``, ``threads``).
+        split: The prepared dataset split, shared by every trial.
+        objective: Validation metric to maximise, e.g. ``ndcg@20``.
+    """
+
+    def __init__(self, cfg: DictConfig, split: Split, objective: str) -> None:
+        self.cfg = cfg
+        self.split = split
+        self.objective = f"val/{objective}"
+        quiet_lightning()
+
+    def training_options(self, point: Point) -> tuple[Architecture, dict[str, Any]]:
+        """The architecture and optimiser settings a point stands for."""
+        arch_values, optim_values = split_point(point)
+        optim = {**OmegaConf.to_container(self.cfg.optim, resolve=True), **optim_values}
+        return Architecture.from_dict(arch_values), optim
+
+    def __call__(self, point: Point, fidelity: int | None = None) -> TrialResult:
+        start = time.perf_counter()
+        try:
+            architecture, optim = self.training_options(point)
+            result = fit(architecture, optim, self.split, self.cfg, max_epochs=fidelity, test=False)
+        except MemoryError:
+            return TrialResult.failure("out of memory", fidelity=fidelity)
+        except Exception as error:  # a bad candidate, not a broken search
+            if "out of memory" in str(error).lower():
+                return TrialResult.failure(f"out of memory: {error}", fidelity=fidelity)
+            detail = traceback.format_exception_only(type(error), error)[-1].strip()
+            return TrialResult.failure(detail, fidelity=fidelity)
+        value = result.valid.get(self.objective)
+        cost = {
+            "parameters": result.num_parameters,
+            "train_seconds": result.train_seconds,
+            "seconds": time.perf_counter() - start,
+            "epochs": result.epochs,
+        }
+        if value is None or not math.isfinite(value):
+            return TrialResult.failure(
+                f"objective {self.objective} is {value} (training diverged)",
+                metrics=result.valid,
+                cost=cost,
+                fidelity=fidelity,
+            )
+        return TrialResult(objective=value, metrics=result.valid, cost=cost, fidelity=fidelity)

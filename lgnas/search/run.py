@@ -1,0 +1,147 @@
+"""A whole search from a config: trials, then final retrains, baselines and the report."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from lgnas.data.catalog import prepare_dataset
+from lgnas.errors import ConfigError
+from lgnas.models.architecture import Architecture, preset
+from lgnas.report import write_best_architecture, write_leaderboard, write_report
+from lgnas.search.evaluator import TrialEvaluator
+from lgnas.search.journal import Journal
+from lgnas.search.loop import Budget, SearchOutcome, run_search
+from lgnas.search.progress import SearchProgress
+from lgnas.space import SearchSpace
+from lgnas.strategies.registry import make_strategy
+from lgnas.train import fit, save_result
+
+
+@dataclass
+class SearchRun:
+    """What :func:`search` produced."""
+
+    outcome: SearchOutcome
+    finals: dict[str, dict[str, Any]]
+    output_dir: Path
+
+
+def strategy_options(cfg: DictConfig) -> tuple[str, dict[str, Any]]:
+    """The strategy's registered name and its constructor options from ``cfg.strategy``."""
+    if "strategy" not in cfg or cfg.strategy is None:
+        raise ConfigError(
+            "no search strategy chosen; add +strategy=<name> (e.g. +strategy=genetic)"
+        )
+    options = OmegaConf.to_container(cfg.strategy, resolve=True)
+    return options.pop("name"), options
+
+
+def check_settings(settings: DictConfig) -> None:
+    """Refuse ``search.*`` values of the wrong kind before any training starts."""
+    rules = {
+        "trials": (int, True),
+        "seconds": ((int, float), True),
+        "batch_size": (int, False),
+        "fidelity": (int, True),
+        "top_k": (int, False),
+    }
+    for key, (kind, nullable) in rules.items():
+        value = settings.get(key)
+        if value is None and nullable:
+            continue
+        if isinstance(value, bool) or not isinstance(value, kind) or value < 0:
+            expected = "a non-negative number" + (" or null" if nullable else "")
+            raise ConfigError(f"search.{key}={value!r} must be {expected}")
+    if settings.trials is None and settings.seconds is None:
+        raise ConfigError("search.trials and search.seconds are both null: set a budget")
+
+
+def search(cfg: DictConfig, output_dir: str | Path, show_progress: bool = True) -> SearchRun:
+    """Run (or resume) the search ``cfg`` describes, writing everything into ``output_dir``."""
+    output_dir = Path(output_dir)
+    check_settings(cfg.search)
+    seed = int(cfg.seed)
+    name, options = strategy_options(cfg)
+    space = SearchSpace.from_dict(OmegaConf.to_container(cfg.search_space, resolve=True))
+    strategy = make_strategy(name, space, seed=seed, **options)
+    split = prepare_dataset(cfg.dataset, seed=seed)
+    settings = cfg.search
+    identity = {
+        "strategy": {"name": name, **options},
+        "search_space": OmegaConf.to_container(cfg.search_space, resolve=True),
+        "dataset": OmegaConf.to_container(cfg.dataset, resolve=True),
+        "optim": OmegaConf.to_container(cfg.optim, resolve=True),
+        "seed": seed,
+        "fidelity": settings.fidelity,
+        "objective": settings.objective,
+    }
+    journal = Journal(output_dir / "journal.jsonl", identity)
+    evaluate = TrialEvaluator(cfg, split, settings.objective)
+    budget = Budget(trials=settings.trials, seconds=settings.seconds)
+    progress = SearchProgress(settings.trials, settings.objective) if show_progress else None
+    if progress:
+        progress.__enter__()
+    try:
+        outcome = run_search(
+            strategy,
+            space,
+            evaluate,
+            journal,
+            budget,
+            batch_size=int(settings.batch_size),
+            fidelity=settings.fidelity,
+            progress=progress,
+        )
+    finally:
+        if progress:
+            progress.__exit__(None, None, None)
+    write_leaderboard(outcome.trials, output_dir / "leaderboard.csv", settings.objective)
+    finals = retrain_finalists(cfg, outcome, evaluate, split, output_dir)
+    write_report(
+        output_dir / "report.md",
+        title=f"lgnas search: {name} on {cfg.dataset.name}, seed {seed}",
+        finals=finals,
+        metrics=[settings.objective, "recall@20"],
+        notes=[
+            f"{len(outcome.trials)} trials at {settings.fidelity} epochs each; "
+            f"{sum(not r.ok for _, r in outcome.trials)} failed."
+        ],
+    )
+    return SearchRun(outcome, finals, output_dir)
+
+
+def retrain_finalists(
+    cfg: DictConfig, outcome: SearchOutcome, evaluate: TrialEvaluator, split: Any, output_dir: Path
+) -> dict[str, dict[str, Any]]:
+    """Full-fidelity training and one test of the top architectures and of the baselines.
+
+    Each result is saved under ``final/<name>/``; a resumed search reuses saved ones.
+    """
+    base_optim = OmegaConf.to_container(cfg.optim, resolve=True)
+    contenders: dict[str, tuple[str, Architecture, dict[str, Any]]] = {}
+    for rank, (candidate, _) in enumerate(outcome.top(int(cfg.search.top_k)), 1):
+        arch, optim = evaluate.training_options(candidate.point)
+        contenders[f"found-{rank}"] = ("found", arch, optim)
+        if rank == 1:
+            write_best_architecture(arch.to_dict(), optim, output_dir / "best_architecture.yaml")
+    for baseline in cfg.search.baselines:
+        contenders[baseline] = ("baseline", preset(baseline), base_optim)
+    finals = {}
+    for name, (kind, arch, optim) in contenders.items():
+        folder = output_dir / "final" / name
+        if not (folder / "metrics.json").is_file():
+            save_result(fit(arch, optim, split, cfg), folder, optim)
+        summary = json.loads((folder / "metrics.json").read_text())
+        finals[name] = {
+            "kind": kind,
+            "test": summary["test"],
+            "valid": summary["valid"],
+            "parameters": summary["num_parameters"],
+            "train_seconds": summary["train_seconds"],
+        }
+    return finals

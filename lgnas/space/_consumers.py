@@ -1,0 +1,125 @@
+"""Which part of lgnas consumes each dimension: the architecture or the training recipe.
+
+A space may only declare dimensions something reads, with values that reader accepts, so a
+typo in a space file fails when the space loads instead of after hours of search.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import fields
+from typing import Any
+
+from lgnas.errors import ConfigError
+from lgnas.space._dimensions import Categorical, Dimension
+
+
+def _number(minimum: float, integer: bool = False, strict: bool = False) -> Callable[..., None]:
+    def check(key: str, value: Any) -> None:
+        kind = (int,) if integer else (int, float)
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, kind)
+            or value < minimum
+            or (strict and value == minimum)
+        ):
+            bound = f"> {minimum}" if strict else f">= {minimum}"
+            raise ConfigError(f"{value!r} is not {'an integer' if integer else 'a number'} {bound}")
+
+    return check
+
+
+def _check_loss(key: str, value: Any) -> None:
+    from lgnas.models.losses import get_loss
+
+    get_loss(value)
+
+
+# How each key of the ``optim`` group of conf/train.yaml that a space may search is checked.
+_TRAINING_CHECKS: dict[str, Callable[[str, Any], None]] = {
+    "loss": _check_loss,
+    "lr": _number(0.0, strict=True),
+    "weight_decay": _number(0.0),
+    "reg": _number(0.0),
+    "num_negatives": _number(1, integer=True),
+    "batch_size": _number(1, integer=True),
+}
+TRAINING_KEYS = tuple(_TRAINING_CHECKS)
+LAYER_COUNT = "num_layers"  # the Architecture field per-layer lists are sized by
+
+
+def architecture_keys() -> tuple[str, ...]:
+    """Fields of :class:`~lgnas.models.Architecture`, the keys that build the architecture."""
+    from lgnas.models.architecture import Architecture  # lazy: lgnas.models imports lightning
+
+    return tuple(f.name for f in fields(Architecture))
+
+
+def per_layer_keys() -> tuple[str, ...]:
+    """Architecture fields that take one value per layer (typed ``tuple[...] | str``)."""
+    from lgnas.models.architecture import Architecture
+
+    return tuple(f.name for f in fields(Architecture) if str(f.type).startswith("tuple"))
+
+
+def split_point(point: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split a point into ``Architecture`` keyword arguments and ``optim`` overrides.
+
+    Returns:
+        ``(architecture kwargs, optim kwargs)``; per-layer values stay lists, and
+        architecture keys the point leaves out (inactive dimensions) take their defaults.
+    """
+    arch_keys = architecture_keys()
+    unknown = sorted(set(point) - set(arch_keys) - set(TRAINING_KEYS))
+    if unknown:
+        raise ConfigError(
+            f"point key(s) {unknown} are read neither by the architecture nor "
+            f"by training; valid keys are {sorted({*arch_keys, *TRAINING_KEYS})}"
+        )
+    arch = {
+        k: list(v) if isinstance(v, (list, tuple)) else v
+        for k, v in point.items()
+        if k in arch_keys
+    }
+    return arch, {k: v for k, v in point.items() if k in TRAINING_KEYS}
+
+
+def check_consumed(dimensions: Iterable[Dimension]) -> None:
+    """Refuse dimensions no consumer reads, wrong per-layer use, and values consumers reject."""
+    arch_keys, layered = architecture_keys(), per_layer_keys()
+    valid = sorted({*arch_keys, *TRAINING_KEYS})
+    for dim in dimensions:
+        if dim.name not in valid:
+            raise ConfigError(
+                f"search space dimension {dim.name!r}: no part of lgnas reads this key; "
+                f"valid dimension names are {valid}"
+            )
+        if dim.per_layer is not None and dim.name not in layered:
+            raise ConfigError(
+                f"search space dimension {dim.name!r}: the architecture takes one value for it, "
+                f"so it cannot be per_layer; per-layer keys are {list(layered)}"
+            )
+        if dim.per_layer not in (None, LAYER_COUNT):
+            raise ConfigError(
+                f"search space dimension {dim.name!r}: per_layer must be {LAYER_COUNT!r}, "
+                f"the architecture's layer count, not {dim.per_layer!r}"
+            )
+        check = _check_architecture_value if dim.name in arch_keys else _TRAINING_CHECKS[dim.name]
+        for value in _probe_values(dim):
+            try:
+                check(dim.name, value)
+            except ConfigError as err:
+                raise ConfigError(f"search space dimension {dim.name!r}: {err}") from None
+
+
+def _probe_values(dim: Dimension) -> tuple[Any, ...]:
+    """Every choice of a categorical dimension; both ends of a numeric one."""
+    if isinstance(dim, Categorical):
+        return dim.choices
+    return (dim.low, dim.high)  # type: ignore[attr-defined]
+
+
+def _check_architecture_value(key: str, value: Any) -> None:
+    from lgnas.models.architecture import Architecture
+
+    Architecture.from_dict({key: value})  # per-layer keys broadcast a single value

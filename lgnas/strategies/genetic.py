@@ -1,0 +1,107 @@
+"""Steady-state genetic search, optionally as regularized evolution (ageing)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from lgnas.errors import ConfigError
+from lgnas.search.trial import Candidate, Point, TrialResult
+from lgnas.space import SearchSpace
+from lgnas.strategies.base import SearchStrategy
+
+
+class GeneticSearch(SearchStrategy):
+    """Tournament selection, uniform crossover and per-gene mutation over a fixed population.
+
+    Steady state, so it fits ask/tell with any batch size: the first ``population_size``
+    candidates are random; every later one is a child of the population as told so far.
+    Each told result joins the population and, once it is full, evicts the worst member, or
+    the oldest with ``ageing`` (regularized evolution, Real et al., AAAI 2019). Failed
+    trials rank below every success. A child is never a point asked before: it is mutated
+    again, up to a bound, then replaced by a random unseen point.
+
+    Args:
+        space: The space to search.
+        seed: Seeds the strategy's random generator.
+        population_size: Members kept.
+        tournament_size: Members drawn per tournament; the best of them is a parent.
+        mutation_rate: Probability of redrawing each gene of a child.
+        crossover_rate: Probability a child has two parents rather than one.
+        elitism: The best members that are never evicted (under ``ageing``; evicting the
+            worst keeps the best anyway).
+        ageing: Evict the oldest member instead of the worst.
+    """
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        seed: int = 0,
+        population_size: int = 10,
+        tournament_size: int = 3,
+        mutation_rate: float = 0.2,
+        crossover_rate: float = 0.5,
+        elitism: int = 1,
+        ageing: bool = False,
+    ) -> None:
+        super().__init__(space, seed)
+        if population_size < 2:
+            raise ConfigError(f"genetic: population_size must be >= 2, got {population_size}")
+        if not 1 <= tournament_size <= population_size:
+            raise ConfigError(
+                f"genetic: tournament_size must be in 1..population_size "
+                f"({population_size}), got {tournament_size}"
+            )
+        for key, rate in (("mutation_rate", mutation_rate), ("crossover_rate", crossover_rate)):
+            if not 0.0 <= rate <= 1.0:
+                raise ConfigError(f"genetic: {key} must be in [0, 1], got {rate}")
+        if not 0 <= elitism < population_size:
+            raise ConfigError(
+                f"genetic: elitism must be in 0..population_size - 1 "
+                f"({population_size - 1}), got {elitism}"
+            )
+        self.population_size = population_size
+        self.tournament_size = tournament_size
+        self.mutation_rate = mutation_rate
+        self.crossover_rate = crossover_rate
+        self.elitism = elitism
+        self.ageing = ageing
+        # Members oldest first: [point, objective or None for a failed trial].
+        self._population: list[list[Any]] = []
+
+    def _ask(self, candidate_id: int) -> Point:
+        if candidate_id < self.population_size or not self._population:
+            return self._sample_unseen()
+        child = self._select()
+        if len(self._population) > 1 and self._rng.random() < self.crossover_rate:
+            child = self.space.crossover(child, self._select(), self._rng)
+        child = self.space.mutate(child, self._rng, self.mutation_rate)
+        for _ in range(self.repeat_retries):
+            if not self._is_seen(child):
+                return child
+            child = self.space.mutate(child, self._rng, self.mutation_rate)
+        return self._sample_unseen()
+
+    def _tell(self, candidate: Candidate, result: TrialResult) -> None:
+        self._population.append([candidate.point, result.objective if result.ok else None])
+        if len(self._population) > self.population_size:
+            ranked = sorted(range(len(self._population)), key=self._fitness, reverse=True)
+            evictable = sorted(ranked[self.elitism :])  # oldest first
+            victim = evictable[0] if self.ageing else min(evictable, key=self._fitness)
+            del self._population[victim]
+
+    def _fitness(self, index: int) -> float:
+        objective = self._population[index][1]
+        return -math.inf if objective is None else objective
+
+    def _select(self) -> Point:
+        """Tournament: the fittest of ``tournament_size`` members drawn without replacement."""
+        size = min(self.tournament_size, len(self._population))
+        drawn = self._rng.choice(len(self._population), size=size, replace=False)
+        return self._population[max(drawn.tolist(), key=self._fitness)][0]
+
+    def _state(self) -> dict[str, Any]:
+        return {"population": self._population}
+
+    def _load_state(self, state: dict[str, Any]) -> None:
+        self._population = [list(member) for member in state["population"]]

@@ -1,0 +1,155 @@
+"""Particle swarm optimisation over the space's continuous [0, 1]^D encoding."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from lgnas.errors import ConfigError
+from lgnas.search.trial import Candidate, Point, TrialResult
+from lgnas.space import SearchSpace
+from lgnas.strategies.base import SearchStrategy
+
+
+class ParticleSwarmSearch(SearchStrategy):
+    """Global-best PSO (Kennedy & Eberhart, 1995; inertia weight of Shi & Eberhart, 1998).
+
+    Particles move in :meth:`SearchSpace.encode`'s ``[0, 1]^D`` and are evaluated at the
+    point their position decodes to. Asynchronous: a particle moves as soon as its last
+    position was told,
+    ``v = inertia·v + cognitive·r1·(personal best − x) + social·r2·(global best − x)``,
+    each velocity component clamped to ``±velocity_clamp`` and the position to ``[0, 1]``.
+    A move that lands on a point asked before is repeated (see :meth:`_place`). When every
+    particle awaits a result, further asks are random unseen points that only feed the
+    global best. Failed trials improve no best.
+
+    Args:
+        space: The space to search.
+        seed: Seeds the strategy's random generator.
+        swarm_size: Number of particles.
+        inertia: Weight of a particle's previous velocity.
+        cognitive: Pull towards the particle's own best position.
+        social: Pull towards the swarm's best position.
+        velocity_clamp: Largest move per coordinate and step.
+    """
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        seed: int = 0,
+        swarm_size: int = 10,
+        inertia: float = 0.7,
+        cognitive: float = 1.5,
+        social: float = 1.5,
+        velocity_clamp: float = 0.5,
+    ) -> None:
+        super().__init__(space, seed)
+        if swarm_size < 1:
+            raise ConfigError(f"pso: swarm_size must be >= 1, got {swarm_size}")
+        if not 0.0 < velocity_clamp <= 1.0:
+            raise ConfigError(f"pso: velocity_clamp must be in (0, 1], got {velocity_clamp}")
+        for key, value in (("inertia", inertia), ("cognitive", cognitive), ("social", social)):
+            if value < 0:
+                raise ConfigError(f"pso: {key} must be >= 0, got {value}")
+        self.swarm_size = swarm_size
+        self.inertia = inertia
+        self.cognitive = cognitive
+        self.social = social
+        self.velocity_clamp = velocity_clamp
+        d = space.encoding_size
+        self._x = self._rng.random((swarm_size, d))
+        self._v = self._rng.uniform(-velocity_clamp, velocity_clamp, (swarm_size, d))
+        self._best_x = self._x.copy()
+        self._best_f: list[float | None] = [None] * swarm_size
+        self._global_x: np.ndarray | None = None
+        self._global_f: float | None = None
+        self._told = [False] * swarm_size  # evaluated at its current position: move before asking
+        self._waiting: dict[int, tuple[int | None, np.ndarray]] = {}  # id -> (particle, position)
+        self._turn = 0  # round-robin over particles
+
+    def _ask(self, candidate_id: int) -> Point:
+        busy = {particle for particle, _ in self._waiting.values()}
+        free = [(self._turn + k) % self.swarm_size for k in range(self.swarm_size)]
+        free = [p for p in free if p not in busy]
+        if not free:
+            position = self.space.encode(self._sample_unseen())
+            self._waiting[candidate_id] = (None, position)
+            return self.space.decode(position)
+        particle = free[0]
+        self._turn = (particle + 1) % self.swarm_size
+        point = self._place(particle)
+        self._waiting[candidate_id] = (particle, self._x[particle].copy())
+        return point
+
+    def _place(self, i: int) -> Point:
+        """Move particle ``i`` (if told) until it decodes to a point not asked before.
+
+        In one-hot blocks small moves rarely change the decoded point, so plain PSO spends
+        much of its budget re-evaluating points; a particle that cannot leave asked points
+        restarts at a random unseen one.
+        """
+        point = self.space.decode(self._x[i])
+        if self._told[i]:
+            for _ in range(self.repeat_retries):
+                self._move(i)
+                point = self.space.decode(self._x[i])
+                if not self._is_seen(point):
+                    break
+            self._told[i] = False
+        if self._is_seen(point):
+            point = self._sample_unseen()
+            self._x[i] = self.space.encode(point)
+        return point
+
+    def _move(self, i: int) -> None:
+        x = self._x[i]
+        personal = self._best_x[i] if self._best_f[i] is not None else x
+        swarm = self._global_x if self._global_x is not None else x
+        r1, r2 = self._rng.random(x.shape), self._rng.random(x.shape)
+        v = (
+            self.inertia * self._v[i]
+            + self.cognitive * r1 * (personal - x)
+            + self.social * r2 * (swarm - x)
+        )
+        self._v[i] = np.clip(v, -self.velocity_clamp, self.velocity_clamp)
+        self._x[i] = np.clip(x + self._v[i], 0.0, 1.0)
+
+    def _tell(self, candidate: Candidate, result: TrialResult) -> None:
+        particle, position = self._waiting.pop(candidate.id)
+        if particle is not None:
+            self._told[particle] = True
+        if not result.ok:
+            return
+        objective = float(result.objective)  # type: ignore[arg-type]
+        if particle is not None and (
+            self._best_f[particle] is None or objective > self._best_f[particle]
+        ):
+            self._best_f[particle] = objective
+            self._best_x[particle] = position
+        if self._global_f is None or objective > self._global_f:
+            self._global_f, self._global_x = objective, position.copy()
+
+    def _state(self) -> dict[str, Any]:
+        return {
+            "x": self._x.tolist(),
+            "v": self._v.tolist(),
+            "best_x": self._best_x.tolist(),
+            "best_f": list(self._best_f),
+            "global_x": None if self._global_x is None else self._global_x.tolist(),
+            "global_f": self._global_f,
+            "told": list(self._told),
+            "waiting": [[i, p, x.tolist()] for i, (p, x) in self._waiting.items()],
+            "turn": self._turn,
+        }
+
+    def _load_state(self, state: dict[str, Any]) -> None:
+        self._x = np.array(state["x"], dtype=float)
+        self._v = np.array(state["v"], dtype=float)
+        self._best_x = np.array(state["best_x"], dtype=float)
+        self._best_f = list(state["best_f"])
+        self._global_x = None if state["global_x"] is None else np.array(state["global_x"])
+        self._global_f = state["global_f"]
+        self._told = list(state["told"])
+        self._waiting = {int(i): (p, np.array(x, dtype=float)) for i, p, x in state["waiting"]}
+        self._turn = int(state["turn"])

@@ -1,0 +1,92 @@
+"""``python -m lgnas``: a whole search on a tiny budget, clear errors, and kill -9 resume."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+SMALL = [
+    "dataset=synthetic", "search_space=tiny", "search.trials=4", "search.fidelity=1",
+    "search.baselines=[mf]", "trainer.max_epochs=2", "eval.warmup=0", "threads=1",
+]
+
+
+def _lgnas(*args: str, cwd: Path, wait: bool = True):
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    command = [sys.executable, "-m", "lgnas", *args]
+    if not wait:
+        return subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+
+
+def _trials(journal: Path) -> list[dict]:
+    lines = journal.read_text().splitlines() if journal.exists() else []
+    return [r for r in map(json.loads, lines[1:]) if r["type"] == "trial"] if lines else []
+
+
+def test_search_writes_every_output(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    done = _lgnas("+strategy=genetic", *SMALL, f"hydra.run.dir={run}", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert len(_trials(run / "journal.jsonl")) == 4
+    rows = (run / "leaderboard.csv").read_text().splitlines()
+    assert rows[0].startswith("rank,trial,ndcg@20") and len(rows) == 5
+    assert "arch:" in (run / "best_architecture.yaml").read_text()
+    report = (run / "report.md").read_text()
+    assert "| found-1 | found |" in report and "| mf | baseline |" in report
+    assert (run / "final" / "found-1" / "model.pt").is_file()
+    assert "Best found vs best baseline" in done.stdout
+
+
+def test_without_a_strategy_it_says_how_to_choose_one(tmp_path: Path) -> None:
+    done = _lgnas(*SMALL, cwd=tmp_path)
+    assert done.returncode != 0
+    assert "+strategy=genetic" in done.stderr and "random" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("+strategy=annealing", "Could not find 'strategy/annealing'"),
+        ("search_space.dimensions.lr.choices=[]", "lr"),
+        ("search.trials=many", "search.trials"),
+    ],
+)
+def test_bad_input_is_one_clear_error(tmp_path: Path, override: str, message: str) -> None:
+    args = [override] if override.startswith("+strategy") else ["+strategy=random", override]
+    done = _lgnas(*SMALL, *args, f"hydra.run.dir={tmp_path / 'run'}", cwd=tmp_path)
+    assert done.returncode != 0
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_kill_9_then_restart_loses_and_reruns_nothing(tmp_path: Path) -> None:
+    settings = ["+strategy=random", *SMALL, "search.trials=6", "search.baselines=[]"]
+    killed, whole = tmp_path / "killed", tmp_path / "whole"
+    process = _lgnas(*settings, f"hydra.run.dir={killed}", cwd=tmp_path, wait=False)
+    deadline = time.monotonic() + 300
+    while len(_trials(killed / "journal.jsonl")) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    before = _trials(killed / "journal.jsonl")
+    assert 2 <= len(before) < 6, "the search must be killed mid-way"
+
+    assert _lgnas(*settings, f"hydra.run.dir={killed}", cwd=tmp_path).returncode == 0
+    after = _trials(killed / "journal.jsonl")
+    assert after[: len(before)] == before  # nothing lost
+    assert [r["id"] for r in after] == list(range(6))  # nothing re-run
+
+    assert _lgnas(*settings, f"hydra.run.dir={whole}", cwd=tmp_path).returncode == 0
+    uninterrupted = _trials(whole / "journal.jsonl")
+    assert [(r["key"], r["objective"]) for r in after] == [
+        (r["key"], r["objective"]) for r in uninterrupted
+    ]

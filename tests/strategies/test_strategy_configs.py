@@ -1,0 +1,16 @@
+"""Each conf/strategy YAML mirrors its class's constructor, the source of truth."""
+
+from __future__ import annotations
+
+import pytest
+from omegaconf import OmegaConf
+
+from lgnas.config import config_dir
+from lgnas.strategies import load_strategy, strategy_params
+
+
+@pytest.mark.parametrize("name", ["random", "genetic", "pso", "rl"])
+def test_yaml_keys_and_defaults_equal_the_constructor(name: str) -> None:
+    cfg = OmegaConf.to_container(OmegaConf.load(f"{config_dir()}/strategy/{name}.yaml"))
+    assert cfg.pop("name") == name
+    assert cfg == strategy_params(load_strategy(name))
