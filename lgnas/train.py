@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,9 @@ from lgnas.models.best_weights import BestWeights
 from lgnas.models.early_stopping import WarmupEarlyStopping
 from lgnas.models.module import RecommenderModule
 from lgnas.models.recommender import GNNRecommender
+
+# Lightning 2.6 calls a torch pytree API that torch 2.13 deprecates; nothing for users to do.
+warnings.filterwarnings("ignore", message=r"`isinstance\(treespec, LeafSpec\)` is deprecated")
 
 
 @dataclass
@@ -85,12 +89,15 @@ def fit(
     cfg: DictConfig,
     *,
     max_epochs: int | None = None,
+    max_seconds: float | None = None,
     test: bool = True,
 ) -> TrainResult:
     """Train one architecture on ``split.train``, early-stopped on validation; test once.
 
     The one training path: single runs, search trials (``max_epochs`` = the trial's fidelity,
     ``test=False`` so the test split is never touched during search) and final retrains.
+    ``max_seconds`` ends training early (keeping the best weights so far), so one slow
+    candidate cannot eat a search's budget.
     """
     torch.set_num_threads(int(cfg.threads))
     L.seed_everything(int(cfg.seed), workers=True, verbose=False)
@@ -113,12 +120,16 @@ def fit(
     monitor = f"val/{cfg.eval.monitor}"
     best = BestWeights(monitor, mode="max")
     stopper = WarmupEarlyStopping(
-        warmup=int(cfg.eval.get("warmup", 0)), monitor=monitor, mode="max",
+        warmup=int(cfg.eval.get("warmup", 0)),
+        monitor=monitor,
+        mode="max",
         patience=int(cfg.eval.patience),
     )
     trainer_args = OmegaConf.to_container(cfg.trainer, resolve=True)
     if max_epochs is not None:
         trainer_args["max_epochs"] = max_epochs
+    if max_seconds is not None:
+        trainer_args["max_time"] = {"seconds": max_seconds}
     trainer = L.Trainer(**trainer_args, callbacks=[best, stopper], num_sanity_val_steps=0)
     start = time.perf_counter()
     trainer.fit(module, datamodule=data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,9 @@ from lgnas.graph.bipartite import BipartiteGraph
 
 if TYPE_CHECKING:
     from lgnas.data.splits import Split
+
+# Batches are built in the main process (no loader workers), so the length is exact.
+warnings.filterwarnings("ignore", message="Your `IterableDataset` has `__len__` defined")
 
 
 class UserItemIndex:

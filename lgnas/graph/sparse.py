@@ -76,7 +76,9 @@ class SparseAdjacency(torch.nn.Module):
         return int(self.value.numel())
 
     def _csr(self, crow: Tensor, col: Tensor, values: Tensor) -> Tensor:
-        return torch.sparse_csr_tensor(crow, col, values, (self.size, self.size))
+        return torch.sparse_csr_tensor(
+            crow, col, values, (self.size, self.size), check_invariants=False
+        )
 
     def _matrices(self, value: Tensor) -> tuple[Tensor, Tensor]:
         matrix = self._csr(self.crow, self.ccol, value[self.order])

@@ -33,12 +33,17 @@ class TrialEvaluator:
         cfg: The search config (``optim``, ``eval``, ``trainer``, ``seed``, ``threads``).
         split: The prepared dataset split, shared by every trial.
         objective: Validation metric to maximise, e.g. ``ndcg@20``.
+        max_seconds: Training time limit per trial; a trial that reaches it is scored with
+            its best weights so far (its ``cost`` shows the epochs it managed).
     """
 
-    def __init__(self, cfg: DictConfig, split: Split, objective: str) -> None:
+    def __init__(
+        self, cfg: DictConfig, split: Split, objective: str, max_seconds: float | None = None
+    ) -> None:
         self.cfg = cfg
         self.split = split
         self.objective = f"val/{objective}"
+        self.max_seconds = max_seconds
         quiet_lightning()
 
     def training_options(self, point: Point) -> tuple[Architecture, dict[str, Any]]:
@@ -51,7 +56,15 @@ class TrialEvaluator:
         start = time.perf_counter()
         try:
             architecture, optim = self.training_options(point)
-            result = fit(architecture, optim, self.split, self.cfg, max_epochs=fidelity, test=False)
+            result = fit(
+                architecture,
+                optim,
+                self.split,
+                self.cfg,
+                max_epochs=fidelity,
+                max_seconds=self.max_seconds,
+                test=False,
+            )
         except MemoryError:
             return TrialResult.failure("out of memory", fidelity=fidelity)
         except Exception as error:  # a bad candidate, not a broken search

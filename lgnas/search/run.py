@@ -49,6 +49,8 @@ def check_settings(settings: DictConfig) -> None:
         "batch_size": (int, False),
         "fidelity": (int, True),
         "top_k": (int, False),
+        "trial_seconds": ((int, float), True),
+        "final_seconds": ((int, float), True),
     }
     for key, (kind, nullable) in rules.items():
         value = settings.get(key)
@@ -78,10 +80,11 @@ def search(cfg: DictConfig, output_dir: str | Path, show_progress: bool = True) 
         "optim": OmegaConf.to_container(cfg.optim, resolve=True),
         "seed": seed,
         "fidelity": settings.fidelity,
+        "trial_seconds": settings.get("trial_seconds"),
         "objective": settings.objective,
     }
     journal = Journal(output_dir / "journal.jsonl", identity)
-    evaluate = TrialEvaluator(cfg, split, settings.objective)
+    evaluate = TrialEvaluator(cfg, split, settings.objective, settings.get("trial_seconds"))
     budget = Budget(trials=settings.trials, seconds=settings.seconds)
     progress = SearchProgress(settings.trials, settings.objective) if show_progress else None
     if progress:
@@ -135,7 +138,8 @@ def retrain_finalists(
     for name, (kind, arch, optim) in contenders.items():
         folder = output_dir / "final" / name
         if not (folder / "metrics.json").is_file():
-            save_result(fit(arch, optim, split, cfg), folder, optim)
+            limit = cfg.search.get("final_seconds")
+            save_result(fit(arch, optim, split, cfg, max_seconds=limit), folder, optim)
         summary = json.loads((folder / "metrics.json").read_text())
         finals[name] = {
             "kind": kind,

@@ -19,6 +19,24 @@ _ENUMERATE_LIMIT = 100_000  # largest finite space searched exhaustively for an 
 _STATE_FORMAT = 1
 
 
+def _check_at_least(strategy: str, minimum: float, **params: float) -> None:
+    """Constructor validation: :class:`ConfigError` naming the first of ``params`` below
+    ``minimum``."""
+    for key, value in params.items():
+        if value < minimum:
+            raise ConfigError(f"{strategy}: {key} must be >= {minimum}, got {value}")
+
+
+def _check_unit_interval(strategy: str, interval: str, **params: float) -> None:
+    """Constructor validation: :class:`ConfigError` naming the first of ``params`` outside
+    ``interval``, one of ``"[0, 1]"``, ``"(0, 1]"`` and ``"[0, 1)"``."""
+    for key, value in params.items():
+        above = 0.0 < value if interval[0] == "(" else 0.0 <= value
+        below = value < 1.0 if interval[-1] == ")" else value <= 1.0
+        if not (above and below):
+            raise ConfigError(f"{strategy}: {key} must be in {interval}, got {value}")
+
+
 class SearchStrategy(ABC):
     """Proposes points of a search space (``ask``) and learns from their results (``tell``).
 

@@ -8,7 +8,7 @@ from typing import Any
 from lgnas.errors import ConfigError
 from lgnas.search.trial import Candidate, Point, TrialResult
 from lgnas.space import SearchSpace
-from lgnas.strategies.base import SearchStrategy
+from lgnas.strategies.base import SearchStrategy, _check_at_least, _check_unit_interval
 
 
 class GeneticSearch(SearchStrategy):
@@ -45,16 +45,15 @@ class GeneticSearch(SearchStrategy):
         ageing: bool = False,
     ) -> None:
         super().__init__(space, seed)
-        if population_size < 2:
-            raise ConfigError(f"genetic: population_size must be >= 2, got {population_size}")
+        _check_at_least("genetic", 2, population_size=population_size)
         if not 1 <= tournament_size <= population_size:
             raise ConfigError(
                 f"genetic: tournament_size must be in 1..population_size "
                 f"({population_size}), got {tournament_size}"
             )
-        for key, rate in (("mutation_rate", mutation_rate), ("crossover_rate", crossover_rate)):
-            if not 0.0 <= rate <= 1.0:
-                raise ConfigError(f"genetic: {key} must be in [0, 1], got {rate}")
+        _check_unit_interval(
+            "genetic", "[0, 1]", mutation_rate=mutation_rate, crossover_rate=crossover_rate
+        )
         if not 0 <= elitism < population_size:
             raise ConfigError(
                 f"genetic: elitism must be in 0..population_size - 1 "

@@ -6,10 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from lgnas.errors import ConfigError
 from lgnas.search.trial import Candidate, Point, TrialResult
 from lgnas.space import SearchSpace
-from lgnas.strategies.base import SearchStrategy
+from lgnas.strategies.base import SearchStrategy, _check_at_least, _check_unit_interval
 
 
 class ParticleSwarmSearch(SearchStrategy):
@@ -45,13 +44,9 @@ class ParticleSwarmSearch(SearchStrategy):
         velocity_clamp: float = 0.5,
     ) -> None:
         super().__init__(space, seed)
-        if swarm_size < 1:
-            raise ConfigError(f"pso: swarm_size must be >= 1, got {swarm_size}")
-        if not 0.0 < velocity_clamp <= 1.0:
-            raise ConfigError(f"pso: velocity_clamp must be in (0, 1], got {velocity_clamp}")
-        for key, value in (("inertia", inertia), ("cognitive", cognitive), ("social", social)):
-            if value < 0:
-                raise ConfigError(f"pso: {key} must be >= 0, got {value}")
+        _check_at_least("pso", 1, swarm_size=swarm_size)
+        _check_unit_interval("pso", "(0, 1]", velocity_clamp=velocity_clamp)
+        _check_at_least("pso", 0, inertia=inertia, cognitive=cognitive, social=social)
         self.swarm_size = swarm_size
         self.inertia = inertia
         self.cognitive = cognitive

@@ -14,7 +14,7 @@ from torch import Tensor, nn
 from lgnas.errors import ConfigError
 from lgnas.search.trial import Candidate, Point, TrialResult
 from lgnas.space import Decision, SearchSpace
-from lgnas.strategies.base import SearchStrategy
+from lgnas.strategies.base import SearchStrategy, _check_at_least, _check_unit_interval
 
 _INIT_RANGE = 0.1  # uniform init of every controller weight, as ENAS and GraphNAS
 
@@ -123,15 +123,8 @@ class ControllerSearch(SearchStrategy):
         bins: int = 8,
     ) -> None:
         super().__init__(space, seed)
-        for key, value in (
-            ("batch_size", batch_size),
-            ("hidden_size", hidden_size),
-            ("bins", bins),
-        ):
-            if value < 1:
-                raise ConfigError(f"rl: {key} must be >= 1, got {value}")
-        if not 0.0 <= baseline_decay < 1.0:
-            raise ConfigError(f"rl: baseline_decay must be in [0, 1), got {baseline_decay}")
+        _check_at_least("rl", 1, batch_size=batch_size, hidden_size=hidden_size, bins=bins)
+        _check_unit_interval("rl", "[0, 1)", baseline_decay=baseline_decay)
         if lr <= 0 or temperature <= 0 or tanh_constant <= 0:
             raise ConfigError("rl: lr, temperature and tanh_constant must be > 0")
         self.batch_size = batch_size

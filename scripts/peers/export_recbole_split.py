@@ -55,7 +55,16 @@ import json
 import os
 import shutil
 import sys
-import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import (  # noqa: E402
+    copy_ml100k_inter,
+    default_data_dir,
+    recbole_config,
+    recbole_dataset,
+    recbole_workdir,
+    reference_config,
+)
 
 PARTS = ["train", "valid", "test"]
 HEADER = "user_id:token\titem_id:token\trating:float\ttimestamp:float"
@@ -64,7 +73,7 @@ EXPECTED_COUNTS = {"train": 80808, "valid": 9596, "test": 9596}  # ml-100k, seed
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--data-dir", default=os.environ.get("LGNAS_DATA_DIR", "/work/shared/data"))
+    p.add_argument("--data-dir", default=default_data_dir())
     p.add_argument("--out", default="/tmp/recbole_split_ml100k_2020")
     p.add_argument("--seed", type=int, default=2020)
     p.add_argument("--threads", type=int, default=1)
@@ -116,49 +125,14 @@ def build_split(args) -> dict[str, list[tuple[str, str]]]:
     import torch
 
     torch.set_num_threads(args.threads)
-    from recbole.config import Config
-    from recbole.data import create_dataset, data_preparation
-    from recbole.utils import init_logger, init_seed
+    from recbole.data import data_preparation
 
-    work = tempfile.mkdtemp(prefix="recbole_split_")
-    old_cwd = os.getcwd()
-    try:
-        os.chdir(work)
-        ds_dir = os.path.join(work, "data", "ml-100k")
-        os.makedirs(ds_dir)
-        shutil.copy(
-            os.path.join(
-                os.path.abspath(os.path.join(old_cwd, args.data_dir)), "ml-100k", "ml-100k.inter"
-            ),
-            ds_dir,
-        )
-        config_dict = {
-            "data_path": os.path.join(work, "data"),
-            "checkpoint_dir": os.path.join(work, "saved"),
-            "use_gpu": False,
-            "seed": args.seed,
-            "reproducibility": True,
-            "show_progress": False,
-            "train_batch_size": 2048,
-            "train_neg_sample_args": {"distribution": "uniform", "sample_num": 1},
-            "eval_args": {
-                "split": {"RS": [0.8, 0.1, 0.1]},
-                "group_by": "user",
-                "order": "RO",
-                "mode": "full",
-            },
-            "metrics": ["Recall", "NDCG"],
-            "topk": [10, 20],
-            "valid_metric": "NDCG@20",
-            "eval_batch_size": 4096,
-            "embedding_size": 64,
-        }
+    data_dir = os.path.abspath(args.data_dir)
+    with recbole_workdir("recbole_split_") as (work, ds_dir):
+        copy_ml100k_inter(data_dir, ds_dir)
+        config_dict = {**reference_config(work, args.seed), "embedding_size": 64}
         with contextlib.redirect_stdout(sys.stderr):
-            saved_argv, sys.argv = sys.argv, sys.argv[:1]
-            try:
-                config = Config(model="BPR", dataset="ml-100k", config_dict=config_dict)
-            finally:
-                sys.argv = saved_argv
+            config = recbole_config("BPR", "ml-100k", config_dict)
             # RecBole 1.2.1's Config ignores data_path for the dataset name "ml-100k" and reads
             # its bundled recbole/dataset_example/ml-100k instead (so does recbole_reference.py).
             # The export is only right if that file is the one in --data-dir.
@@ -168,19 +142,13 @@ def build_split(args) -> dict[str, list[tuple[str, str]]]:
                     f"RecBole reads {loaded}, which differs from {args.data_dir}/ml-100k/"
                     "ml-100k.inter: the reference runs do not train on --data-dir's file"
                 )
-            init_seed(config["seed"], config["reproducibility"])
-            init_logger(config)
-            torch.set_num_threads(args.threads)
-            dataset = create_dataset(config)
+            dataset = recbole_dataset(config, args.threads)
             config["eval_batch_size"] = dataset.user_num * dataset.item_num
             train_data, valid_data, test_data = data_preparation(config, dataset)
         return {
             name: part_pairs(dl._dataset)
             for name, dl in zip(PARTS, (train_data, valid_data, test_data))
         }
-    finally:
-        os.chdir(old_cwd)
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def write_split(split, lookup, data_dir: str, out: str) -> None:
@@ -276,7 +244,6 @@ def _realign_ids(dataset, ref_ids) -> None:
 
 
 def verify_bpr(args, orig_df) -> dict:
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import recbole.config
     import recbole.data
     import recbole_reference as ref

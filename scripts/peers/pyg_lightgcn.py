@@ -38,6 +38,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import add_peer_args, peer_result  # noqa: E402
+
 
 def log(msg: str) -> None:
     print(f"[pyg peer] {msg}", file=sys.stderr, flush=True)
@@ -45,16 +48,7 @@ def log(msg: str) -> None:
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--dataset", choices=["ml-100k", "gowalla"], default="ml-100k")
-    p.add_argument(
-        "--data-dir",
-        default=os.environ.get("LGNAS_DATA_DIR", "/work/shared/data"),
-        help="folder holding ml-100k/ and gowalla/ (default: $LGNAS_DATA_DIR or /work/shared/data)",
-    )
-    p.add_argument("--epochs", type=int, default=1)
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--seed", type=int, default=2020)
-    p.add_argument("--batch-size", type=int, default=2048)
+    add_peer_args(p)
     p.add_argument("--eval-users", type=int, default=2048, help="users per evaluation batch")
     p.add_argument("--graph", choices=["edge_index", "adj_t"], default="edge_index")
     p.add_argument("--lr", type=float, default=1e-3)
@@ -273,26 +267,22 @@ def main(argv=None) -> dict:
     eval_s = time.perf_counter() - t0
     log(f"eval {eval_s:.2f}s recall@20={recall:.6f} ndcg@20={ndcg:.6f} users={n_eval}")
 
-    out = {
-        "peer": "pyg",
-        "dataset": args.dataset,
-        "epochs": args.epochs,
-        "threads": args.threads,
-        "sec_per_epoch": sum(epoch_times) / max(len(epoch_times), 1),
-        "sec_per_eval": eval_s,
-        "recall@20": recall,
-        "ndcg@20": ndcg,
-        "num_train": num_train,
-        "epoch_times": [round(t, 4) for t in epoch_times],
-        "train_loss": [round(x, 6) for x in losses],
-        "num_users": n_users,
-        "num_items": n_items,
-        "num_test": int(len(test[0])),
-        "graph": args.graph,
-        "setup_sec": round(setup_s, 3),
-        "seed": args.seed,
-        "torch": torch.__version__,
-    }
+    out = peer_result(
+        "pyg",
+        args,
+        epoch_times=epoch_times,
+        losses=losses,
+        eval_s=eval_s,
+        recall=recall,
+        ndcg=ndcg,
+        num_train=num_train,
+        num_users=n_users,
+        num_items=n_items,
+        num_test=int(len(test[0])),
+        extra={"graph": args.graph},
+        setup_s=setup_s,
+        torch_version=torch.__version__,
+    )
     print(json.dumps(out), flush=True)
     return out
 

@@ -32,24 +32,24 @@ import argparse
 import contextlib
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import (  # noqa: E402
+    add_peer_args,
+    copy_ml100k_inter,
+    peer_result,
+    recbole_config,
+    recbole_dataset,
+    recbole_workdir,
+    rs_eval_args,
+)
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--dataset", choices=["ml-100k", "gowalla"], default="ml-100k")
-    p.add_argument(
-        "--data-dir",
-        default=os.environ.get("LGNAS_DATA_DIR", "/work/shared/data"),
-        help="folder holding ml-100k/ and gowalla/ (default: $LGNAS_DATA_DIR or /work/shared/data)",
-    )
-    p.add_argument("--epochs", type=int, default=1)
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--seed", type=int, default=2020)
-    p.add_argument("--batch-size", type=int, default=2048)
+    add_peer_args(p)
     p.add_argument(
         "--eval-users",
         type=int,
@@ -98,19 +98,13 @@ def main(argv=None) -> dict:
 
     torch.set_num_threads(args.threads)
 
-    from recbole.config import Config
-    from recbole.data import create_dataset, data_preparation
+    from recbole.data import data_preparation
     from recbole.model.general_recommender import LightGCN
     from recbole.trainer import Trainer
-    from recbole.utils import init_logger, init_seed
+    from recbole.utils import init_seed
 
-    work = tempfile.mkdtemp(prefix=f"recbole_peer_{args.dataset}_")
-    old_cwd = os.getcwd()
-    try:
-        # RecBole writes ./log, ./log_tensorboard and ./saved into the cwd: use the temp dir.
-        os.chdir(work)
-        ds_dir = os.path.join(work, "data", args.dataset)
-        os.makedirs(ds_dir)
+    prefix = f"recbole_peer_{args.dataset}_"
+    with recbole_workdir(prefix, args.dataset, keep=args.keep_workdir) as (work, ds_dir):
         config_dict = {
             "data_path": os.path.join(work, "data"),
             "use_gpu": False,
@@ -137,16 +131,10 @@ def main(argv=None) -> dict:
             "checkpoint_dir": os.path.join(work, "saved"),
         }
         if args.dataset == "ml-100k":
-            src = os.path.join(data_dir, "ml-100k", "ml-100k.inter")
-            shutil.copy(src, os.path.join(ds_dir, "ml-100k.inter"))
+            copy_ml100k_inter(data_dir, ds_dir)
             config_dict.update(
                 {
-                    "eval_args": {
-                        "split": {"RS": [0.8, 0.1, 0.1]},
-                        "group_by": "user",
-                        "order": "RO",
-                        "mode": "full",
-                    },
+                    "eval_args": rs_eval_args(),
                     "threshold": None,
                     "val_interval": None,
                 }
@@ -163,16 +151,8 @@ def main(argv=None) -> dict:
 
         t_setup = time.perf_counter()
         with contextlib.redirect_stdout(sys.stderr):
-            # RecBole's Config also parses sys.argv ("--key=value"); hide our own flags from it.
-            saved_argv, sys.argv = sys.argv, sys.argv[:1]
-            try:
-                config = Config(model="LightGCN", dataset=args.dataset, config_dict=config_dict)
-            finally:
-                sys.argv = saved_argv
-            init_seed(config["seed"], config["reproducibility"])
-            init_logger(config)
-            torch.set_num_threads(args.threads)
-            dataset = create_dataset(config)
+            config = recbole_config("LightGCN", args.dataset, config_dict)
+            dataset = recbole_dataset(config, args.threads)
             n_items = dataset.item_num  # includes RecBole's [PAD] item 0
             if args.eval_users > 0:
                 config["eval_batch_size"] = args.eval_users * n_items
@@ -206,34 +186,24 @@ def main(argv=None) -> dict:
             eval_s = time.perf_counter() - t0
             print(f"[recbole peer] eval {eval_s:.2f}s {dict(result)}", file=sys.stderr)
 
-        out = {
-            "peer": "recbole",
-            "dataset": args.dataset,
-            "epochs": args.epochs,
-            "threads": args.threads,
-            "sec_per_epoch": sum(epoch_times) / max(len(epoch_times), 1),
-            "sec_per_eval": eval_s,
-            "recall@20": float(result["recall@20"]),
-            "ndcg@20": float(result["ndcg@20"]),
-            "num_train": int(len(train_data._dataset)),
-            "epoch_times": [round(t, 4) for t in epoch_times],
-            "train_loss": [round(x, 6) for x in losses],
-            "num_users": int(dataset.user_num - 1),
-            "num_items": int(n_items - 1),
-            "num_test": int(len(test_data._dataset)),
-            "eval_batch_size": int(config["eval_batch_size"]),
-            "setup_sec": round(setup_s, 3),
-            "seed": args.seed,
-            "torch": torch.__version__,
-        }
+        out = peer_result(
+            "recbole",
+            args,
+            epoch_times=epoch_times,
+            losses=losses,
+            eval_s=eval_s,
+            recall=float(result["recall@20"]),
+            ndcg=float(result["ndcg@20"]),
+            num_train=int(len(train_data._dataset)),
+            num_users=int(dataset.user_num - 1),
+            num_items=int(n_items - 1),
+            num_test=int(len(test_data._dataset)),
+            extra={"eval_batch_size": int(config["eval_batch_size"])},
+            setup_s=setup_s,
+            torch_version=torch.__version__,
+        )
         print(json.dumps(out), flush=True)
         return out
-    finally:
-        os.chdir(old_cwd)
-        if args.keep_workdir:
-            print(f"[recbole peer] workdir kept: {work}", file=sys.stderr)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

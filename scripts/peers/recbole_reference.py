@@ -24,11 +24,19 @@ import contextlib
 import functools
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import (  # noqa: E402
+    copy_ml100k_inter,
+    default_data_dir,
+    recbole_config,
+    recbole_dataset,
+    recbole_workdir,
+    reference_config,
+)
 
 MODELS = ["BPR", "LightGCN", "NGCF"]
 
@@ -38,7 +46,7 @@ def parse_args(argv=None):
     p.add_argument("--model", choices=MODELS)
     p.add_argument("--all", action="store_true", help="run all models as subprocesses")
     p.add_argument("--jobs", type=int, default=2, help="parallel subprocesses with --all")
-    p.add_argument("--data-dir", default=os.environ.get("LGNAS_DATA_DIR", "/work/shared/data"))
+    p.add_argument("--data-dir", default=default_data_dir())
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--seed", type=int, default=2020)
     p.add_argument("--epochs", type=int, default=300)
@@ -69,58 +77,24 @@ def run_one(args) -> dict:
     # defaults to weights_only=True, which refuses the pickled Config.  Restore the old default.
     torch.load = functools.partial(torch.load, weights_only=False)
 
-    from recbole.config import Config
-    from recbole.data import create_dataset, data_preparation
-    from recbole.utils import get_model, get_trainer, init_logger, init_seed
+    from recbole.data import data_preparation
+    from recbole.utils import get_model, get_trainer, init_seed
 
-    work = tempfile.mkdtemp(prefix=f"recbole_ref_{args.model}_")
-    old_cwd = os.getcwd()
-    try:
-        os.chdir(work)
-        ds_dir = os.path.join(work, "data", "ml-100k")
-        os.makedirs(ds_dir)
-        shutil.copy(
-            os.path.join(
-                os.path.abspath(os.path.join(old_cwd, args.data_dir)), "ml-100k", "ml-100k.inter"
-            ),
-            ds_dir,
-        )
+    data_dir = os.path.abspath(args.data_dir)
+    with recbole_workdir(f"recbole_ref_{args.model}_") as (work, ds_dir):
+        copy_ml100k_inter(data_dir, ds_dir)
         config_dict = {
-            "data_path": os.path.join(work, "data"),
-            "checkpoint_dir": os.path.join(work, "saved"),
-            "use_gpu": False,
-            "seed": args.seed,
-            "reproducibility": True,
-            "show_progress": False,
+            **reference_config(work, args.seed),
             "epochs": args.epochs,
-            "train_batch_size": 2048,
             "learning_rate": 1e-3,
             "learner": "adam",
-            "train_neg_sample_args": {"distribution": "uniform", "sample_num": 1},
-            "eval_args": {
-                "split": {"RS": [0.8, 0.1, 0.1]},
-                "group_by": "user",
-                "order": "RO",
-                "mode": "full",
-            },
-            "metrics": ["Recall", "NDCG"],
-            "topk": [10, 20],
-            "valid_metric": "NDCG@20",
             "eval_step": 1,
             "stopping_step": 10,
-            "eval_batch_size": 4096,
             **model_config(args.model, args.reg_weight),
         }
         with contextlib.redirect_stdout(sys.stderr):
-            saved_argv, sys.argv = sys.argv, sys.argv[:1]
-            try:
-                config = Config(model=args.model, dataset="ml-100k", config_dict=config_dict)
-            finally:
-                sys.argv = saved_argv
-            init_seed(config["seed"], config["reproducibility"])
-            init_logger(config)
-            torch.set_num_threads(args.threads)
-            dataset = create_dataset(config)
+            config = recbole_config(args.model, "ml-100k", config_dict)
+            dataset = recbole_dataset(config, args.threads)
             config["eval_batch_size"] = dataset.user_num * dataset.item_num  # one batch
             train_data, valid_data, test_data = data_preparation(config, dataset)
             init_seed(config["seed"] + config["local_rank"], config["reproducibility"])
@@ -159,9 +133,6 @@ def run_one(args) -> dict:
             "config": model_config(args.model, args.reg_weight),
         }
         return out
-    finally:
-        os.chdir(old_cwd)
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def emit(out: dict, path: str | None) -> None:

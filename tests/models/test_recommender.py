@@ -116,3 +116,11 @@ def test_training_loss_is_bpr_plus_batch_l2(small_graph) -> None:
     )
     l2 = (eu.pow(2).sum() + ep.pow(2).sum() + en.pow(2).sum()) / (2 * len(users))
     torch.testing.assert_close(module.training_step((users, pos, neg), 0), bpr.mean() + 0.1 * l2)
+
+
+def test_a_diverged_training_step_raises(small_graph) -> None:
+    module = RecommenderModule(GNNRecommender(preset("lightgcn"), small_graph))
+    with torch.no_grad():
+        module.model.embedding.weight[0] = float("nan")
+    with pytest.raises(FloatingPointError, match="diverged"):
+        module.training_step(_batch(small_graph), 0)

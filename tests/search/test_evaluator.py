@@ -1,0 +1,56 @@
+"""A search trial: real training on the training split, failures recorded, never raised."""
+
+from __future__ import annotations
+
+import pytest
+from hydra import compose, initialize_config_dir
+
+from lgnas.config import config_dir
+from lgnas.data import prepare_dataset
+from lgnas.search import evaluator as evaluator_module
+from lgnas.search.evaluator import TrialEvaluator
+
+POINT = {"num_layers": 1, "op": ["lightgcn"], "combine": "mean", "norm": "symmetric", "dim": 16,
+         "lr": 0.01}
+
+
+@pytest.fixture(scope="module")
+def evaluator_parts():
+    with initialize_config_dir(config_dir(), version_base=None):
+        cfg = compose("config", overrides=["dataset=synthetic", "threads=1", "eval.warmup=0"])
+    return cfg, prepare_dataset(cfg.dataset, seed=0)
+
+
+def test_a_trial_trains_and_scores_on_validation(evaluator_parts) -> None:
+    cfg, split = evaluator_parts
+    result = TrialEvaluator(cfg, split, "ndcg@20")(POINT, fidelity=2)
+    assert result.ok and 0.0 < result.objective <= 1.0
+    assert result.cost["epochs"] == 2 and result.cost["parameters"] > 0
+    assert all(key.startswith("val/") for key in result.metrics)  # the test split is untouched
+
+
+def test_a_time_limit_ends_a_trial_early_but_scores_it(evaluator_parts) -> None:
+    cfg, split = evaluator_parts
+    result = TrialEvaluator(cfg, split, "ndcg@20", max_seconds=0.5)(POINT, fidelity=10_000)
+    assert result.ok
+    assert result.cost["epochs"] < 10_000
+
+
+@pytest.mark.parametrize(
+    ("failure", "message"),
+    [
+        (RuntimeError("CUDA out of memory. Tried to allocate 2 GiB"), "out of memory"),
+        (FloatingPointError("training loss became nan (diverged)"), "diverged"),
+        (ValueError("shapes do not match"), "ValueError: shapes do not match"),
+    ],
+)
+def test_errors_become_failed_trials(evaluator_parts, monkeypatch, failure, message) -> None:
+    cfg, split = evaluator_parts
+
+    def broken_fit(*args, **kwargs):
+        raise failure
+
+    monkeypatch.setattr(evaluator_module, "fit", broken_fit)
+    result = TrialEvaluator(cfg, split, "ndcg@20")(POINT, fidelity=1)
+    assert not result.ok and result.objective is None
+    assert message in result.error
