@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,9 +88,7 @@ def search(cfg: DictConfig, output_dir: str | Path, show_progress: bool = True) 
     evaluate = TrialEvaluator(cfg, split, settings.objective, settings.get("trial_seconds"))
     budget = Budget(trials=settings.trials, seconds=settings.seconds)
     progress = SearchProgress(settings.trials, settings.objective) if show_progress else None
-    if progress:
-        progress.__enter__()
-    try:
+    with progress or contextlib.nullcontext():
         outcome = run_search(
             strategy,
             space,
@@ -100,9 +99,6 @@ def search(cfg: DictConfig, output_dir: str | Path, show_progress: bool = True) 
             fidelity=settings.fidelity,
             progress=progress,
         )
-    finally:
-        if progress:
-            progress.__exit__(None, None, None)
     write_leaderboard(outcome.trials, output_dir / "leaderboard.csv", settings.objective)
     finals = retrain_finalists(cfg, outcome, evaluate, split, output_dir)
     write_report(

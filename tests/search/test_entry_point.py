@@ -90,3 +90,17 @@ def test_kill_9_then_restart_loses_and_reruns_nothing(tmp_path: Path) -> None:
     assert [(r["key"], r["objective"]) for r in after] == [
         (r["key"], r["objective"]) for r in uninterrupted
     ]
+
+
+def test_multirun_sweeps_strategies_and_seeds(tmp_path: Path) -> None:
+    sweep = tmp_path / "multi"
+    done = _lgnas(
+        "-m", "+strategy=random,genetic", "seed=0,1", *SMALL, "search.trials=2",
+        f"hydra.sweep.dir={sweep}", cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    for strategy in ("random", "genetic"):
+        for seed in (0, 1):
+            run = sweep / strategy / f"seed{seed}"
+            assert (run / "report.md").is_file(), run
+            assert len(_trials(run / "journal.jsonl")) == 2
