@@ -51,8 +51,9 @@ class TrainResult:
 def resolve_model(cfg: DictConfig) -> tuple[Architecture, dict[str, Any]]:
     """The architecture and training options ``cfg.model`` names.
 
-    ``model.path`` loads a YAML file with ``arch`` (and optionally ``optim`` overrides), such as
-    a search's ``best_architecture.yaml``; otherwise ``model.preset`` plus ``model.arch``
+    ``model.path`` loads a YAML file with ``arch`` (and optionally ``optim``), such as a search's
+    ``best_architecture.yaml``; the file's ``optim`` values replace those of ``cfg.optim``
+    (they are part of what was found); otherwise ``model.preset`` plus ``model.arch``
     overrides, or ``model.arch`` alone.
     """
     optim = OmegaConf.to_container(cfg.optim, resolve=True)
@@ -164,7 +165,6 @@ def save_result(result: TrainResult, output_dir: Path, optim: dict[str, Any]) ->
         "train_seconds": result.train_seconds,
         "num_parameters": result.num_parameters,
     }
-    (output_dir / "metrics.json").write_text(json.dumps(summary, indent=2))
     arch = result.architecture.to_dict()
     OmegaConf.save(
         OmegaConf.create({"arch": arch, "optim": optim}), output_dir / "architecture.yaml"
@@ -173,6 +173,8 @@ def save_result(result: TrainResult, output_dir: Path, optim: dict[str, Any]) ->
         {"architecture": arch, "state_dict": result.module.model.state_dict()},
         output_dir / "model.pt",
     )
+    # Last: a metrics.json marks a complete result (a search reuses such folders).
+    (output_dir / "metrics.json").write_text(json.dumps(summary, indent=2))
 
 
 @hydra.main(config_path=config_dir(), config_name="train", version_base=None)

@@ -11,6 +11,7 @@ from torch import Tensor
 from lgnas.errors import ConfigError
 from lgnas.graph.sparse import SparseAdjacency
 
+# The architecture's adjacency normalisations (lgnas.models.architecture.NORMALISATIONS).
 NORMALISATIONS = ("symmetric", "left", "none")
 
 

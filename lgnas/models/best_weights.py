@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import math
 from typing import Any
 
@@ -30,12 +29,16 @@ class BestWeights(L.Callback):
         return score > self.best_score if self.mode == "max" else score < self.best_score
 
     def on_validation_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        if trainer.sanity_checking or self.monitor not in trainer.callback_metrics:
+        fitting = trainer.state.fn == "fit"
+        if not fitting or trainer.sanity_checking or self.monitor not in trainer.callback_metrics:
             return
         score = float(trainer.callback_metrics[self.monitor])
         if self._better(score):
             self.best_score, self.best_epoch = score, trainer.current_epoch
-            self._state = copy.deepcopy(pl_module.state_dict())
+            # On the CPU: a second copy of the model must not take accelerator memory.
+            self._state = {
+                k: v.detach().to("cpu", copy=True) for k, v in pl_module.state_dict().items()
+            }
 
     def on_fit_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if self._state is not None:

@@ -56,8 +56,6 @@ class RecommenderModule(L.LightningModule):
         neg_scores = (u.unsqueeze(1) * item_rep[neg]).sum(-1)
         loss = self.loss_fn(pos_scores, neg_scores)
         total = loss + self.hparams.reg * self.model.batch_l2(users, pos, neg)
-        if not torch.isfinite(total):
-            raise FloatingPointError(f"training loss became {float(total)} (diverged)")
         # Summed here and logged once per epoch: per-step self.log costs as much as a
         # sparse product on small graphs.
         self._epoch_loss += total.detach()
@@ -69,8 +67,13 @@ class RecommenderModule(L.LightningModule):
         self._epoch_steps = 0
 
     def on_train_epoch_end(self) -> None:
-        if self._epoch_steps:
-            self.log("train/loss", self._epoch_loss / self._epoch_steps, sync_dist=True)
+        if not self._epoch_steps:
+            return
+        mean = self._epoch_loss / self._epoch_steps
+        # Checked once per epoch: a NaN step poisons the sum, and no step waits on the host.
+        if not torch.isfinite(mean):
+            raise FloatingPointError(f"training loss became {float(mean)} (diverged)")
+        self.log("train/loss", mean, sync_dist=True)
 
     # Evaluation: representations are computed once per evaluation pass, then every batch of
     # users is scored against all items.

@@ -78,6 +78,8 @@ def write_report(
     ]
     header = ["model", "kind", *metrics, "parameters", "train s"]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    failed = {name: f for name, f in finals.items() if "error" in f}
+    finals = {name: f for name, f in finals.items() if "error" not in f}
     best_baseline = max(
         (f["test"][f"test/{metrics[0]}"] for f in finals.values() if f["kind"] == "baseline"),
         default=None,
@@ -93,5 +95,6 @@ def write_report(
     if found and best_baseline:
         gain = found[0]["test"][f"test/{metrics[0]}"] / best_baseline - 1.0
         lines += ["", f"Best found vs best baseline on test {metrics[0]}: {gain:+.1%}."]
+    lines += [f"- {name} ({f['kind']}) failed: {f['error']}" for name, f in failed.items()]
     lines += ["", *notes]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

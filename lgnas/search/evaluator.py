@@ -65,13 +65,12 @@ class TrialEvaluator:
                 max_seconds=self.max_seconds,
                 test=False,
             )
-        except MemoryError:
-            return TrialResult.failure("out of memory", fidelity=fidelity)
         except Exception as error:  # a bad candidate, not a broken search
-            if "out of memory" in str(error).lower():
-                return TrialResult.failure(f"out of memory: {error}", fidelity=fidelity)
+            spent = {"seconds": time.perf_counter() - start}  # failed time counts too
+            if isinstance(error, MemoryError) or "out of memory" in str(error).lower():
+                return TrialResult.failure(f"out of memory: {error}", cost=spent, fidelity=fidelity)
             detail = traceback.format_exception_only(type(error), error)[-1].strip()
-            return TrialResult.failure(detail, fidelity=fidelity)
+            return TrialResult.failure(detail, cost=spent, fidelity=fidelity)
         value = result.valid.get(self.objective)
         cost = {
             "parameters": result.num_parameters,

@@ -34,6 +34,7 @@ class SearchOutcome:
     """Every trial of a search, in order, with the best one."""
 
     trials: list[tuple[Candidate, TrialResult]] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)  # the space's key of each trial's point
 
     @property
     def best(self) -> tuple[Candidate, TrialResult] | None:
@@ -42,10 +43,11 @@ class SearchOutcome:
 
     def top(self, k: int) -> list[tuple[Candidate, TrialResult]]:
         """The ``k`` best successful trials, one per distinct point, best first."""
-        seen: set[str] = set()
-        ranked = sorted((t for t in self.trials if t[1].ok), key=lambda t: -t[1].objective)
-        unique = [t for t in ranked if not (str(t[0].point) in seen or seen.add(str(t[0].point)))]
-        return unique[:k]
+        best: dict[str, tuple[Candidate, TrialResult]] = {}
+        for key, trial in zip(self.keys, self.trials):
+            if trial[1].ok and key not in best:
+                best[key] = trial
+        return sorted(best.values(), key=lambda t: -t[1].objective)[:k]
 
 
 def run_search(
@@ -63,8 +65,8 @@ def run_search(
     Trials already in the journal are not trained again: the strategy, rebuilt with the same
     seed, is replayed through them (its proposals are checked against the journal), so a
     resumed search ends exactly as an uninterrupted one would. A point proposed twice is
-    trained once; the repeat reuses its result. Trial time counts toward the time budget,
-    including the recorded time of replayed trials.
+    trained once; the repeat reuses its result and costs no time. Trial time (failed trials
+    included) counts toward the time budget, also the recorded time of replayed trials.
     """
     outcome = SearchOutcome()
     by_key: dict[str, TrialResult] = {}
@@ -84,9 +86,11 @@ def run_search(
                 started = time.perf_counter()
                 result = result if result is not None else evaluate(candidate.point, fidelity)
                 journal.record(candidate, key, result, wall_seconds=time.perf_counter() - started)
-            seconds += float(result.cost.get("seconds", 0.0))
-            by_key.setdefault(key, result)
+            if key not in by_key:  # a repeat was not trained again
+                seconds += float(result.cost.get("seconds", 0.0))
+                by_key[key] = result
             outcome.trials.append((candidate, result))
+            outcome.keys.append(key)
             if progress:
                 progress.finish(candidate, result, outcome)
         for candidate, result in outcome.trials[-len(candidates) :]:

@@ -42,7 +42,7 @@ def strategy_options(cfg: DictConfig) -> tuple[str, dict[str, Any]]:
     return options.pop("name"), options
 
 
-def check_settings(settings: DictConfig) -> None:
+def check_settings(settings: DictConfig, eval_cfg: DictConfig) -> None:
     """Refuse ``search.*`` values of the wrong kind before any training starts."""
     rules = {
         "trials": (int, True),
@@ -62,12 +62,21 @@ def check_settings(settings: DictConfig) -> None:
             raise ConfigError(f"search.{key}={value!r} must be {expected}")
     if settings.trials is None and settings.seconds is None:
         raise ConfigError("search.trials and search.seconds are both null: set a budget")
+    for key in ("batch_size", "fidelity"):
+        if settings.get(key) == 0:
+            raise ConfigError(f"search.{key}=0 must be at least 1")
+    logged = [f"{m}@{k}" for m in eval_cfg.metrics for k in eval_cfg.ks]
+    if settings.objective not in logged:
+        raise ConfigError(
+            f"search.objective={settings.objective!r} is not among the evaluated metrics "
+            f"{logged}; change it or eval.metrics / eval.ks"
+        )
 
 
 def search(cfg: DictConfig, output_dir: str | Path, show_progress: bool = True) -> SearchRun:
     """Run (or resume) the search ``cfg`` describes, writing everything into ``output_dir``."""
     output_dir = Path(output_dir)
-    check_settings(cfg.search)
+    check_settings(cfg.search, cfg.eval)
     seed = int(cfg.seed)
     name, options = strategy_options(cfg)
     space = SearchSpace.from_dict(OmegaConf.to_container(cfg.search_space, resolve=True))
@@ -79,6 +88,9 @@ def search(cfg: DictConfig, output_dir: str | Path, show_progress: bool = True) 
         "search_space": OmegaConf.to_container(cfg.search_space, resolve=True),
         "dataset": OmegaConf.to_container(cfg.dataset, resolve=True),
         "optim": OmegaConf.to_container(cfg.optim, resolve=True),
+        "eval": OmegaConf.to_container(cfg.eval, resolve=True),
+        "trainer": OmegaConf.to_container(cfg.trainer, resolve=True),
+        "threads": cfg.threads,
         "seed": seed,
         "fidelity": settings.fidelity,
         "trial_seconds": settings.get("trial_seconds"),
@@ -133,15 +145,33 @@ def retrain_finalists(
     finals = {}
     for name, (kind, arch, optim) in contenders.items():
         folder = output_dir / "final" / name
-        if not (folder / "metrics.json").is_file():
-            limit = cfg.search.get("final_seconds")
-            save_result(fit(arch, optim, split, cfg, max_seconds=limit), folder, optim)
-        summary = json.loads((folder / "metrics.json").read_text())
-        finals[name] = {
-            "kind": kind,
-            "test": summary["test"],
-            "valid": summary["valid"],
-            "parameters": summary["num_parameters"],
-            "train_seconds": summary["train_seconds"],
-        }
+        finals[name] = {"kind": kind, **_final_result(arch, optim, split, cfg, folder)}
     return finals
+
+
+def _final_result(
+    arch: Architecture, optim: dict[str, Any], split: Any, cfg: DictConfig, folder: Path
+) -> dict[str, Any]:
+    """Train and test one finalist, or reuse its saved result if it is the same model.
+
+    A finalist whose training fails (e.g. diverges at full fidelity) is reported with its
+    error instead of ending the search.
+    """
+    saved = folder / "architecture.yaml"
+    same = saved.is_file() and OmegaConf.to_container(OmegaConf.load(saved)) == {
+        "arch": arch.to_dict(),
+        "optim": optim,
+    }
+    if not (same and (folder / "metrics.json").is_file()):
+        try:
+            result = fit(arch, optim, split, cfg, max_seconds=cfg.search.get("final_seconds"))
+        except Exception as error:  # one finalist, not the whole search
+            return {"error": f"{type(error).__name__}: {error}"}
+        save_result(result, folder, optim)
+    summary = json.loads((folder / "metrics.json").read_text())
+    return {
+        "test": summary["test"],
+        "valid": summary["valid"],
+        "parameters": summary["num_parameters"],
+        "train_seconds": summary["train_seconds"],
+    }

@@ -7,20 +7,12 @@ over many seeds (``scripts/compare_strategies_tabular.py``).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from lgnas.errors import ConfigError
 from lgnas.search.trial import Point, TrialResult
 from lgnas.space import SearchSpace
-
-
-def write_table(rows: Iterable[dict[str, Any]], path: str | Path) -> None:
-    """Store ``{"key", "point", **TrialResult fields}`` rows as JSON lines."""
-    with Path(path).open("w", encoding="utf-8") as handle:
-        for row in rows:
-            handle.write(json.dumps(row, sort_keys=True) + "\n")
 
 
 class TabularEvaluator:

@@ -122,5 +122,7 @@ def test_a_diverged_training_step_raises(small_graph) -> None:
     module = RecommenderModule(GNNRecommender(preset("lightgcn"), small_graph))
     with torch.no_grad():
         module.model.embedding.weight[0] = float("nan")
+    module.on_train_epoch_start()
+    module.training_step(_batch(small_graph), 0)
     with pytest.raises(FloatingPointError, match="diverged"):
-        module.training_step(_batch(small_graph), 0)
+        module.on_train_epoch_end()

@@ -104,3 +104,9 @@ def test_multirun_sweeps_strategies_and_seeds(tmp_path: Path) -> None:
             run = sweep / strategy / f"seed{seed}"
             assert (run / "report.md").is_file(), run
             assert len(_trials(run / "journal.jsonl")) == 2
+
+
+def test_an_objective_that_is_not_evaluated_is_refused(tmp_path: Path) -> None:
+    done = _lgnas("+strategy=random", *SMALL, "search.objective=ndcg@50", cwd=tmp_path)
+    assert done.returncode != 0
+    assert "search.objective='ndcg@50' is not among the evaluated metrics" in done.stderr
