@@ -7,6 +7,7 @@ fixed during training, so the transpose is built once here and reused.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 import torch
@@ -16,17 +17,33 @@ from torch import Tensor
 warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta state")
 
 
+def _product(matrix: Tensor, x: Tensor) -> Tensor:
+    """``matrix @ x`` in the matrix's dtype, returned in ``x``'s.
+
+    CSR kernels exist for the matrix's own dtype only, so under mixed precision autocast is
+    switched off here and ``x`` cast instead (no cost when nothing needs casting).
+    """
+    device = x.device.type
+    guard = (
+        torch.autocast(device, enabled=False)
+        if torch.is_autocast_enabled(device)
+        else contextlib.nullcontext()
+    )
+    with guard:
+        return (matrix @ x.to(matrix.dtype)).to(x.dtype)
+
+
 class _SparseMatmul(torch.autograd.Function):
     """``A @ x`` whose gradient w.r.t. ``x`` is ``A.T @ grad``, with ``A.T`` given up front."""
 
     @staticmethod
     def forward(ctx, x: Tensor, matrix: Tensor, transpose: Tensor) -> Tensor:  # type: ignore[override]
         ctx.transpose = transpose
-        return matrix @ x
+        return _product(matrix, x)
 
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple[Tensor | None, None, None]:  # type: ignore[override]
-        return ctx.transpose @ grad, None, None
+        return _product(ctx.transpose, grad), None, None
 
 
 def _csr_layout(row: Tensor, col: Tensor, size: int) -> tuple[Tensor, Tensor, Tensor]:

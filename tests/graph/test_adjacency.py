@@ -52,3 +52,25 @@ def test_matmul_with_replaced_values_uses_them() -> None:
     torch.testing.assert_close(out, expected)
     out.sum().backward()
     torch.testing.assert_close(x.grad, expected.T @ torch.ones(3, 3))
+
+
+def test_matmul_accepts_half_precision_inputs(small_graph: BipartiteGraph) -> None:
+    adjacency = small_graph.adjacency("symmetric")
+    x = torch.randn(small_graph.num_nodes, 4).bfloat16().requires_grad_()
+    out = adjacency.matmul(x)
+    assert out.dtype == torch.bfloat16
+    out.float().sum().backward()
+    assert x.grad is not None and x.grad.dtype == torch.bfloat16
+    expected = adjacency.to_dense() @ x.detach().float()
+    torch.testing.assert_close(out.float(), expected, atol=2e-2, rtol=2e-2)
+
+
+def test_a_gcn_layer_trains_under_bf16_autocast(small_graph: BipartiteGraph) -> None:
+    from lgnas.models import Architecture, GNNRecommender
+
+    model = GNNRecommender(Architecture(num_layers=2, op="gcn"), small_graph)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        users, items = model()
+        loss = (users @ items.T).float().mean()
+    loss.backward()
+    assert torch.isfinite(model.embedding.weight.grad).all()
