@@ -41,4 +41,7 @@ def main(cfg: DictConfig) -> float | None:
 
 
 if __name__ == "__main__":
+    from lgnas.strategies.hydra_configs import register_strategy_configs
+
+    register_strategy_configs()
     main()

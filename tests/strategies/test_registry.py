@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from importlib.metadata import EntryPoint
-from types import SimpleNamespace
-
 import pytest
 
 from lgnas.errors import ConfigError
 from lgnas.space import load_space
-from lgnas.strategies import GROUP, available, load_strategy, make_strategy
+from lgnas.strategies import available, load_strategy, make_strategy
 from lgnas.strategies.random import RandomSearch
+from lgnas.testing import strategy_entry_point
 
 BUILT_INS = {"random", "genetic", "pso", "rl"}
 
 
-def entry_point(name: str, value: str, package: str | None = None) -> EntryPoint:
-    """An entry point as importlib.metadata lists it, optionally from a named package."""
-    ep = EntryPoint(name, value, GROUP)
-    if package is not None:
-        ep._for(SimpleNamespace(name=package, version="1.2"))  # how importlib attaches a dist
-    return ep
+entry_point = strategy_entry_point
 
 
 def test_built_ins_are_registered_like_plugins() -> None:
