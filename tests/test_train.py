@@ -128,6 +128,6 @@ def test_saved_architecture_file_trains_again(data_dir: Path, tmp_path: Path) ->
     assert again.module.hparams.lr == 0.005
 
 
-def test_missing_architecture_file_is_a_clear_error(tmp_path: Path) -> None:
+def test_missing_architecture_file_is_refused_clearly(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="architecture file not found"):
         train(_config("dataset=synthetic", "model=file", f"model.path={tmp_path / 'nope.yaml'}"))
