@@ -2,6 +2,8 @@
 
     python scripts/compare_strategies_tabular.py --table benchmarks/tiny-ml100k.jsonl \
         --space tiny --seeds 20 --budget 150
+    python scripts/compare_strategies_tabular.py --strategies random genetic optuna_tpe \
+        nevergrad:optimizer=TwoPointsDE          # NAME:KEY=VALUE,... sets strategy options
 
 For every registered strategy and seed the real search loop runs against the stored table
 (no training). Reported: the median number of trials until a top-``--top`` fraction
@@ -18,6 +20,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
+import yaml
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
@@ -39,8 +42,22 @@ def strategy_defaults(name: str) -> dict:
     return options
 
 
+def parse_spec(spec: str) -> tuple[str, dict]:
+    """``NAME`` or ``NAME:KEY=VALUE,...`` (values read as YAML) -> name and options."""
+    name, _, assignments = spec.partition(":")
+    options = {}
+    for assignment in filter(None, assignments.split(",")):
+        key, sep, value = assignment.partition("=")
+        if not sep:
+            raise SystemExit(
+                f"--strategies {spec!r}: expected NAME:KEY=VALUE,..., got {assignment!r}"
+            )
+        options[key] = yaml.safe_load(value)
+    return name, options
+
+
 def trials_to_target(
-    name: str,
+    spec: str,
     space: SearchSpace,
     table: TabularEvaluator,
     seed: int,
@@ -49,8 +66,10 @@ def trials_to_target(
     folder: Path,
 ) -> int:
     """Trials the strategy needs to first reach ``target``; ``budget + 1`` if it never does."""
-    strategy = make_strategy(name, space, seed=seed, **strategy_defaults(name))
-    journal = Journal(folder / f"{name}-{seed}.jsonl", {"strategy": name, "seed": seed})
+    name, options = parse_spec(spec)
+    options = {**strategy_defaults(name), **options}
+    strategy = make_strategy(name, space, seed=seed, **options)
+    journal = Journal(folder / f"{spec}-{seed}.jsonl", {"strategy": spec, "seed": seed})
     outcome = run_search(strategy, space, table, journal, Budget(trials=budget))
     for number, (_, result) in enumerate(outcome.trials, 1):
         if result.ok and result.objective >= target:
@@ -88,11 +107,14 @@ def main() -> None:
         f"{len(ranking)} architectures; target: top {args.top:.0%} (objective >= {target:.4f}); "
         f"{args.seeds} seeds, budget {args.budget} trials"
     )
-    print(f"{'strategy':12} {'median':>7} {'vs random':>9} {'found':>6}")
+    width = max(12, *map(len, results))
+    print(f"{'strategy':{width}} {'median':>7} {'vs random':>9} {'found':>6}")
     for name, counts in results.items():
         median = statistics.median(counts)
         found = sum(c <= args.budget for c in counts)
-        print(f"{name:12} {median:7.1f} {median / random_median:9.2f} {found:3d}/{len(counts)}")
+        print(
+            f"{name:{width}} {median:7.1f} {median / random_median:9.2f} {found:3d}/{len(counts)}"
+        )
     if args.out:
         args.out.write_text(json.dumps({"target": target, "results": results}, indent=1))
 

@@ -53,16 +53,21 @@ class SearchSpace:
         dimensions: Name -> :class:`Dimension`; reordered so that every dimension comes after
             those its ``when`` and ``per_layer`` refer to.
         name: A label for logs and journals.
+        lgnas_keys: Refuse dimensions no part of lgnas reads; off for a space of another
+            program's settings (the Hydra sweeper plugin tunes any app's config).
     """
 
-    def __init__(self, dimensions: Mapping[str, Dimension], name: str = "space") -> None:
+    def __init__(
+        self, dimensions: Mapping[str, Dimension], name: str = "space", lgnas_keys: bool = True
+    ) -> None:
         if not dimensions:
             raise ConfigError(f"search space {name!r} declares no dimensions")
         self.name = name
         self._dims = _dependency_order(dimensions)
         for dim in self._dims.values():
             _check_references(dim, self._dims)
-        check_consumed(self._dims.values())
+        if lgnas_keys:
+            check_consumed(self._dims.values())
         self._offsets, self._encoding_size = self._layout()
         self._decisions: dict[int, tuple[Decision, ...]] = {}  # by bins; the space never changes
 
@@ -192,6 +197,15 @@ class SearchSpace:
             return genes[int(rng.integers(len(genes)))] if genes else _MISSING
 
         return self._build(rng, source)
+
+    def build(self, genes: Callable[[Dimension, int | None], Any]) -> Point:
+        """The point whose genes ``genes(dimension, layer)`` gives, asked only for active ones.
+
+        Dimensions are visited in dependency order, so a define-by-run optimiser (Optuna)
+        suggests exactly the genes the point so far makes active. ``layer`` is the layer of a
+        per-layer dimension, else ``None``.
+        """
+        return self.validate(self._build(None, genes))
 
     # -- continuous relaxation ------------------------------------------------------------------
 

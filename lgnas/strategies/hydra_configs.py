@@ -2,11 +2,13 @@
 
 ``+strategy=<name>`` then works for any installed strategy, with ``strategy.<param>=...``
 overrides, without the plugin editing lgnas's ``conf/``: the node is generated from the
-class's constructor signature, the single source of truth for its parameters.
+class's constructor signature, the single source of truth for its parameters. A parameter
+without a default becomes mandatory (``???``): the run stops and names it until it is set.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable
 from importlib.metadata import EntryPoint
 from pathlib import Path
@@ -14,7 +16,7 @@ from pathlib import Path
 from hydra.core.config_store import ConfigStore
 
 from lgnas.config import config_dir
-from lgnas.strategies.registry import available, strategy_params
+from lgnas.strategies.registry import MISSING, available, strategy_params
 
 
 def register_strategy_configs(entry_points: Iterable[EntryPoint] | None = None) -> list[str]:
@@ -33,6 +35,7 @@ def register_strategy_configs(entry_points: Iterable[EntryPoint] | None = None) 
             params = strategy_params(info.load())
         except Exception:  # noqa: BLE001 - reported when the strategy is chosen
             continue
-        store.store(group="strategy", name=name, node={"name": name, **params})
+        node = {k: MISSING if v is inspect.Parameter.empty else v for k, v in params.items()}
+        store.store(group="strategy", name=name, node={"name": name, **node})
         registered.append(name)
     return registered

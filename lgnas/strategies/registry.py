@@ -4,13 +4,19 @@ Third-party packages register a strategy exactly as lgnas registers its own::
 
     [project.entry-points."lgnas.strategies"]
     my_strategy = "my_package.module:MyStrategy"
+
+One broken plugin never breaks the others: a plugin that fails to import, or whose class is
+not a complete :class:`SearchStrategy`, fails only when it is chosen, with an error naming its
+package. A name lgnas's own strategies use stays theirs (the plugin's registration is ignored
+and reported); a name two plugins claim is refused for both, since which one wins would
+depend on the install order.
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from importlib.metadata import EntryPoint
 from typing import Any
@@ -20,7 +26,9 @@ from lgnas.space import SearchSpace
 from lgnas.strategies.base import SearchStrategy
 
 GROUP = "lgnas.strategies"
+OWNER = "lgnas"  # the distribution whose strategy names no plugin can take
 _RUNTIME_PARAMS = ("self", "space", "seed")  # given by the search loop, not by config
+MISSING = "???"  # how a config marks a mandatory parameter left unset (OmegaConf's MISSING)
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,8 @@ class StrategyInfo:
         value: ``module:attribute`` of the class.
         distribution: The installed package that registers it (``None`` if unknown).
         version: That package's version.
+        problem: Why the strategy cannot be used though its name is listed (a name two
+            packages claim); ``None`` when it can.
     """
 
     name: str
@@ -39,6 +49,7 @@ class StrategyInfo:
     distribution: str | None
     version: str | None
     entry_point: Any = field(repr=False, compare=False)
+    problem: str | None = field(default=None, compare=False)
 
     @property
     def module(self) -> str:
@@ -53,7 +64,10 @@ class StrategyInfo:
         return f"{package}{version} ({self.value})"
 
     def load(self) -> type[SearchStrategy]:
-        """Import the class; :class:`ConfigError` naming the package if that fails."""
+        """Import the class; :class:`ConfigError` naming the package if that fails or the
+        class is not a complete :class:`SearchStrategy`."""
+        if self.problem is not None:
+            raise ConfigError(self.problem)
         try:
             cls = self.entry_point.load()
         except Exception as err:  # a plugin can fail in any way while importing
@@ -66,6 +80,13 @@ class StrategyInfo:
                 f"strategy {self.name!r} from {self.origin} is {cls!r}, not a subclass of "
                 "lgnas.strategies.SearchStrategy"
             )
+        if inspect.isabstract(cls):
+            missing = sorted(getattr(cls, "__abstractmethods__", ()))
+            raise ConfigError(
+                f"strategy {self.name!r} from {self.origin} does not implement "
+                f"{', '.join(missing)} of lgnas.strategies.SearchStrategy; the package must "
+                "define them (see lgnas.testing.StrategyConformance)"
+            )
         return cls
 
     def summary(self) -> str:
@@ -74,17 +95,28 @@ class StrategyInfo:
         return doc.splitlines()[0] if doc else ""
 
 
-def available(entry_points: Iterable[EntryPoint] | None = None) -> dict[str, StrategyInfo]:
-    """Every registered strategy by name, sorted, imported lazily.
+@dataclass(frozen=True)
+class Registry:
+    """What the entry points register.
+
+    Attributes:
+        strategies: Every usable name, sorted; a name two plugins claim is kept, with its
+            :attr:`StrategyInfo.problem`, so choosing it says why it cannot be used.
+        ignored: Plugin registrations of a name lgnas's own strategies use.
+    """
+
+    strategies: dict[str, StrategyInfo]
+    ignored: list[StrategyInfo]
+
+
+def scan(entry_points: Iterable[EntryPoint] | None = None) -> Registry:
+    """Read the registered strategies without importing any of them.
 
     Args:
         entry_points: The entry points to read instead of the installed ones (a test seam);
             anything with ``name``, ``value``, ``load()`` and optionally ``dist``.
-
-    Raises:
-        ConfigError: Two packages register the same name.
     """
-    found: dict[str, StrategyInfo] = {}
+    claims: dict[str, list[StrategyInfo]] = {}
     for ep in metadata.entry_points(group=GROUP) if entry_points is None else entry_points:
         dist = getattr(ep, "dist", None)
         info = StrategyInfo(
@@ -94,18 +126,42 @@ def available(entry_points: Iterable[EntryPoint] | None = None) -> dict[str, Str
             version=getattr(dist, "version", None),
             entry_point=ep,
         )
-        other = found.get(info.name)
-        if other is not None and (other.value, other.distribution) != (
-            info.value,
-            info.distribution,
-        ):
-            raise ConfigError(
-                f"strategy name {info.name!r} is registered twice: by {other.origin} and by "
-                f"{info.origin}; uninstall one package or rename its entry point in group "
-                f"{GROUP!r}"
-            )
-        found[info.name] = info
-    return dict(sorted(found.items()))
+        same = claims.setdefault(info.name, [])
+        # One package seen twice on sys.path (say a venv over system site-packages) is one claim.
+        if all((c.value, c.distribution) != (info.value, info.distribution) for c in same):
+            same.append(info)
+    strategies, ignored = {}, []
+    for name, infos in sorted(claims.items()):
+        owned = [i for i in infos if i.distribution == OWNER]
+        if owned and len(infos) > 1:
+            strategies[name] = owned[0]
+            ignored.extend(i for i in infos if i.distribution != OWNER)
+        elif len(infos) > 1:
+            strategies[name] = replace(infos[0], problem=_claimed_twice(name, infos))
+        else:
+            strategies[name] = infos[0]
+    return Registry(strategies, ignored)
+
+
+def _claimed_twice(name: str, infos: list[StrategyInfo]) -> str:
+    origins = " and by ".join(i.origin for i in infos)
+    return (
+        f"strategy name {name!r} is registered twice: by {origins}; uninstall one package or "
+        f"rename its entry point in group {GROUP!r}"
+    )
+
+
+def ignored_message(info: StrategyInfo) -> str:
+    """Why a plugin's registration of a built-in name is ignored, and what to do."""
+    return (
+        f"{info.origin} registers strategy {info.name!r}, a name of lgnas's own strategies; "
+        f"it is ignored: rename its entry point in group {GROUP!r}"
+    )
+
+
+def available(entry_points: Iterable[EntryPoint] | None = None) -> dict[str, StrategyInfo]:
+    """Every registered strategy by name, sorted, imported lazily (see :func:`scan`)."""
+    return scan(entry_points).strategies
 
 
 def load_strategy(
@@ -150,8 +206,13 @@ def make_strategy(
             f"strategy {name!r} has no parameter(s) {unknown}; its parameters are {sorted(valid)}"
         )
     missing = sorted(
-        k for k, v in valid.items() if v is inspect.Parameter.empty and k not in params
+        k
+        for k, v in valid.items()
+        if v is inspect.Parameter.empty and params.get(k, MISSING) == MISSING
     )
     if missing:
-        raise ConfigError(f"strategy {name!r} needs parameter(s) {missing}")
-    return cls(space, seed=seed, **params)
+        raise ConfigError(
+            f"strategy {name!r} needs parameter(s) {missing}; set them, e.g. "
+            f"strategy.{missing[0]}=..."
+        )
+    return cls(space, seed=seed, **{k: v for k, v in params.items() if v != MISSING})

@@ -34,8 +34,12 @@ class ScriptedScore(L.LightningModule):
 def _epochs_run(warmup: int) -> int:
     stopper = WarmupEarlyStopping(warmup=warmup, monitor="score", mode="max", patience=3)
     trainer = L.Trainer(
-        max_epochs=len(ScriptedScore.SCORES), callbacks=[stopper], logger=False,
-        enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
+        max_epochs=len(ScriptedScore.SCORES),
+        callbacks=[stopper],
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
     )
     trainer.fit(ScriptedScore())
     return trainer.current_epoch

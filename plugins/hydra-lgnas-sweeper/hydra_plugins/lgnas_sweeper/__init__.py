@@ -1,0 +1,1 @@
+"""``hydra/sweeper=lgnas``: tune any Hydra app's config values with lgnas's strategies."""
