@@ -49,18 +49,36 @@ class UserItemIndex:
         return row, self.item[starts + offsets]
 
 
+def rank_share(size: int, rank: int, world: int) -> slice:
+    """Rank ``rank``'s contiguous share of ``size`` rows split among ``world`` processes."""
+    return slice(rank * size // world, (rank + 1) * size // world)
+
+
 class EvalBatches(torch.utils.data.IterableDataset):
     """Users with relevant items, in batches of ``(users, seen_row, seen_item, rel_row, rel_item)``.
 
     ``seen`` items are masked out of the ranking (training items; at test time validation items
     too), ``rel`` items are the targets. Sparse pairs keep batches small whatever the catalogue.
+
+    Under DDP each of ``world`` processes takes its share of every batch, so the users are
+    partitioned and (metric states being sums, synced by torchmetrics) every user counts once.
+    Every process yields as many batches, some possibly empty: the model's forward is a
+    collective under DDP, and one process stepping more often than another would hang both.
     """
 
-    def __init__(self, seen: UserItemIndex, relevant: UserItemIndex, batch_size: int) -> None:
+    def __init__(
+        self,
+        seen: UserItemIndex,
+        relevant: UserItemIndex,
+        batch_size: int,
+        rank: int = 0,
+        world: int = 1,
+    ) -> None:
         super().__init__()
         all_users = torch.arange(len(relevant.ptr) - 1)
         self.users = all_users[relevant.counts(all_users) > 0]
         self.seen, self.relevant, self.batch_size = seen, relevant, batch_size
+        self.rank, self.world = rank, world
 
     def __len__(self) -> int:
         return -(-len(self.users) // self.batch_size)
@@ -68,7 +86,31 @@ class EvalBatches(torch.utils.data.IterableDataset):
     def __iter__(self) -> Iterator[tuple[Tensor, ...]]:
         for start in range(0, len(self.users), self.batch_size):
             users = self.users[start : start + self.batch_size]
+            users = users[rank_share(len(users), self.rank, self.world)]
             yield (users, *self.seen.gather(users), *self.relevant.gather(users))
+
+
+class BatchShards(torch.utils.data.IterableDataset):
+    """One DDP process's share of each training batch: gradients averaged over the processes
+    then equal those of the whole batch, so N processes take the same steps as one.
+
+    A batch with fewer rows than processes (at most the epoch's last) is skipped by all of them,
+    since an empty share has no mean loss.
+    """
+
+    def __init__(self, batches: BPRBatches, rank: int, world: int) -> None:
+        super().__init__()
+        self.batches, self.rank, self.world = batches, rank, world
+
+    def __len__(self) -> int:
+        tail = len(self.batches.user) % self.batches.batch_size
+        return len(self.batches) - (0 < tail < self.world)
+
+    def __iter__(self) -> Iterator[tuple[Tensor, ...]]:
+        for batch in self.batches:
+            if len(batch[0]) >= self.world:
+                share = rank_share(len(batch[0]), self.rank, self.world)
+                yield tuple(part[share] for part in batch)
 
 
 class RecDataModule(L.LightningDataModule):
@@ -102,17 +144,23 @@ class RecDataModule(L.LightningDataModule):
         self._train_index = UserItemIndex([train], self.num_users)
         self._seen_at_test = UserItemIndex([train, split.valid], self.num_users)
 
+    def _rank(self) -> tuple[int, int]:
+        """This process's rank and the number of processes (1 unless under DDP)."""
+        trainer = self.trainer
+        return (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
+
     def train_dataloader(self) -> DataLoader:
-        return DataLoader(self.train_batches, batch_size=None)
+        rank, world = self._rank()
+        batches = self.train_batches if world == 1 else BatchShards(self.train_batches, rank, world)
+        return DataLoader(batches, batch_size=None)
+
+    def _eval_dataloader(self, seen: UserItemIndex, part: Interactions) -> DataLoader:
+        relevant = UserItemIndex([part], self.num_users)
+        batches = EvalBatches(seen, relevant, self.eval_batch_size, *self._rank())
+        return DataLoader(batches, batch_size=None)
 
     def val_dataloader(self) -> DataLoader:
-        relevant = UserItemIndex([self.split.valid], self.num_users)
-        return DataLoader(
-            EvalBatches(self._train_index, relevant, self.eval_batch_size), batch_size=None
-        )
+        return self._eval_dataloader(self._train_index, self.split.valid)
 
     def test_dataloader(self) -> DataLoader:
-        relevant = UserItemIndex([self.split.test], self.num_users)
-        return DataLoader(
-            EvalBatches(self._seen_at_test, relevant, self.eval_batch_size), batch_size=None
-        )
+        return self._eval_dataloader(self._seen_at_test, self.split.test)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from lgnas.search.executor import Evaluate, Job, SerialExecutor, TrialExecutor
 from lgnas.search.journal import Journal
 from lgnas.search.progress import SearchProgress
-from lgnas.search.trial import Candidate, Point, TrialResult
+from lgnas.search.trial import Candidate, TrialResult
 from lgnas.space import SearchSpace
 from lgnas.strategies.base import SearchStrategy
 
-Evaluate = Callable[[Point, "int | None"], TrialResult]
+__all__ = ["Budget", "Evaluate", "SearchOutcome", "run_search"]
 
 
 @dataclass(frozen=True)
@@ -59,6 +58,7 @@ def run_search(
     batch_size: int = 1,
     fidelity: int | None = None,
     progress: SearchProgress | None = None,
+    executor: TrialExecutor | None = None,
 ) -> SearchOutcome:
     """Run (or resume) a search.
 
@@ -67,32 +67,84 @@ def run_search(
     resumed search ends exactly as an uninterrupted one would. A point proposed twice is
     trained once; the repeat reuses its result and costs no time. Trial time (failed trials
     included) counts toward the time budget, also the recorded time of replayed trials.
+
+    Each batch's new points go to ``executor`` (default: :class:`SerialExecutor`) at once; a
+    result is journaled the moment it arrives, and the strategy is told in candidate order, so
+    any executor gives the same search as the serial one.
     """
     outcome = SearchOutcome()
     by_key: dict[str, TrialResult] = {}
     seconds = 0.0
-    while not budget.spent(len(outcome.trials), seconds):
-        remaining = budget.trials - len(outcome.trials) if budget.trials is not None else batch_size
-        candidates = strategy.ask(min(batch_size, remaining))
-        if not candidates:  # the strategy has nothing left to propose
-            break
-        for candidate in candidates:
-            key = space.key(candidate.point)
-            result = journal.lookup(candidate, key)
-            if result is None:
-                result = by_key.get(key)
-                if progress:
-                    progress.start(candidate)
-                started = time.perf_counter()
-                result = result if result is not None else evaluate(candidate.point, fidelity)
-                journal.record(candidate, key, result, wall_seconds=time.perf_counter() - started)
-            if key not in by_key:  # a repeat was not trained again
-                seconds += float(result.cost.get("seconds", 0.0))
-                by_key[key] = result
-            outcome.trials.append((candidate, result))
-            outcome.keys.append(key)
-            if progress:
-                progress.finish(candidate, result, outcome)
-        for candidate, result in outcome.trials[-len(candidates) :]:
-            strategy.tell(candidate, result)
+    with (executor or SerialExecutor()).serving(evaluate) as running:
+        while not budget.spent(len(outcome.trials), seconds):
+            done = len(outcome.trials)
+            remaining = budget.trials - done if budget.trials is not None else batch_size
+            candidates = strategy.ask(min(batch_size, remaining))
+            if not candidates:  # the strategy has nothing left to propose
+                break
+            batch = _Batch(candidates, space, journal, by_key, progress, outcome)
+            results = batch.evaluate(running, fidelity)
+            for candidate, key, result in zip(candidates, batch.keys, results):
+                if key not in by_key:  # a repeat was not trained again
+                    seconds += float(result.cost.get("seconds", 0.0))
+                    by_key[key] = result
+                outcome.trials.append((candidate, result))
+                outcome.keys.append(key)
+            for candidate, result in zip(candidates, results):
+                strategy.tell(candidate, result)
     return outcome
+
+
+class _Batch:
+    """One batch of candidates: journal and repeat lookups, then its new points executed."""
+
+    def __init__(
+        self,
+        candidates: list[Candidate],
+        space: SearchSpace,
+        journal: Journal,
+        known: dict[str, TrialResult],
+        progress: SearchProgress | None,
+        outcome: SearchOutcome,
+    ) -> None:
+        self.candidates, self.journal, self.progress = candidates, journal, progress
+        self.keys = [space.key(c.point) for c in candidates]
+        self.known = dict(known)  # results by key, growing with this batch's journal hits
+        self.best = outcome.best[1] if outcome.best else None
+        self.results: dict[int, TrialResult] = {}  # by position in the batch
+
+    def evaluate(self, executor: TrialExecutor, fidelity: int | None) -> list[TrialResult]:
+        """Every candidate's result, in candidate order; new ones journaled as they finish."""
+        waiting: dict[str, list[int]] = {}  # key -> positions that wait for its training
+        for position, (candidate, key) in enumerate(zip(self.candidates, self.keys)):
+            recorded = self.journal.lookup(candidate, key)
+            if recorded is not None:
+                self.known.setdefault(key, recorded)
+                self._finish(position, recorded)
+            elif key in self.known:
+                self.journal.record(candidate, key, self.known[key], wall_seconds=0.0)
+                self._finish(position, self.known[key])
+            else:
+                waiting.setdefault(key, []).append(position)
+        firsts = [positions[0] for positions in waiting.values()]
+        jobs = [Job(first, self.candidates[first].point, fidelity) for first in firsts]
+        for job in jobs:
+            if self.progress:
+                self.progress.start(self.candidates[job.tag])
+        for finished in executor.run(jobs):
+            for repeat, position in enumerate(waiting[self.keys[finished.tag]]):
+                wall = 0.0 if repeat else finished.wall_seconds  # a repeat is not trained again
+                candidate, key = self.candidates[position], self.keys[position]
+                self.journal.record(candidate, key, finished.result, wall_seconds=wall)
+                self._finish(position, finished.result)
+        missing = [c.id for i, c in enumerate(self.candidates) if i not in self.results]
+        if missing:
+            raise RuntimeError(f"the executor returned no result for trials {missing}")
+        return [self.results[i] for i in range(len(self.candidates))]
+
+    def _finish(self, position: int, result: TrialResult) -> None:
+        self.results[position] = result
+        if result.ok and (self.best is None or result.objective > self.best.objective):
+            self.best = result
+        if self.progress:
+            self.progress.finish(self.candidates[position], result, self.best)

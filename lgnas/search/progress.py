@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from lgnas.search.trial import Candidate, TrialResult
-
-if TYPE_CHECKING:
-    from lgnas.search.loop import SearchOutcome
 
 
 class SearchProgress:
@@ -41,8 +36,8 @@ class SearchProgress:
         summary = ", ".join(f"{k}={v}" for k, v in list(candidate.point.items())[:4])
         self.progress.update(self.task, current=f"trial {candidate.id}: {summary}")
 
-    def finish(self, candidate: Candidate, result: TrialResult, outcome: SearchOutcome) -> None:
-        best = outcome.best
-        shown = f"{self.objective}={best[1].objective:.4f}" if best else "-"
+    def finish(self, candidate: Candidate, result: TrialResult, best: TrialResult | None) -> None:
+        """Count a finished trial; ``best`` is the best result so far (``None``: none ok)."""
+        shown = f"{self.objective}={best.objective:.4f}" if best else "-"
         status = "" if result.ok else f"trial {candidate.id} failed: {result.error}"
         self.progress.update(self.task, advance=1, best=shown, current=status)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from lgnas.search.executor import Finished, TrialExecutor
 from lgnas.search.journal import Journal
 from lgnas.search.loop import Budget, run_search
 from lgnas.search.trial import TrialResult
@@ -53,7 +54,10 @@ def test_time_budget_counts_trial_seconds(tmp_path: Path) -> None:
     space = load_space("tiny")
     journal = Journal(tmp_path / "j.jsonl", {"seed": 0})
     outcome = run_search(
-        make_strategy("random", space, seed=0), space, CountingObjective(), journal,
+        make_strategy("random", space, seed=0),
+        space,
+        CountingObjective(),
+        journal,
         Budget(trials=None, seconds=5.0),
     )
     # Every successful trial reports 1 second; failed ones none.
@@ -70,3 +74,38 @@ def test_resume_reruns_nothing_and_ends_like_an_uninterrupted_search(
     resumed, evaluate = _search(tmp_path / "resumed", name, trials=10)
     assert evaluate.calls <= 6  # only trials 5..10 are new (repeats reuse results)
     assert [(c.point, r) for c, r in resumed.trials] == [(c.point, r) for c, r in whole.trials]
+
+
+class LastFirstExecutor(TrialExecutor):
+    """Finishes each batch's jobs in reverse order, noting the journal's size after each."""
+
+    def __init__(self, journal: Journal) -> None:
+        self.journal, self.sizes = journal, []
+
+    def start(self, evaluate) -> None:
+        self.evaluate = evaluate
+
+    def run(self, jobs):
+        for job in reversed(jobs):
+            yield Finished(job.tag, self.evaluate(job.point, job.fidelity), 0.0)
+            self.sizes.append(len(self.journal))  # runs once the loop has taken the result
+
+
+@pytest.mark.parametrize("name", ["genetic", "rl"])
+def test_results_in_any_order_give_the_serial_search(tmp_path: Path, name: str) -> None:
+    serial, _ = _search(tmp_path / "serial", name, trials=12)
+    space = load_space("tiny")
+    journal = Journal(tmp_path / "any.jsonl", {"strategy": name, "seed": 0})
+    executor = LastFirstExecutor(journal)
+    outcome = run_search(
+        make_strategy(name, space, seed=0),
+        space,
+        CountingObjective(),
+        journal,
+        Budget(trials=12),
+        batch_size=3,
+        executor=executor,
+    )
+    assert [(c.point, r) for c, r in outcome.trials] == [(c.point, r) for c, r in serial.trials]
+    # Each result was in the journal before the next one was computed.
+    assert executor.sizes == sorted(set(executor.sizes)) and len(executor.sizes) > 4
