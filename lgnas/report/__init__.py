@@ -1,7 +1,8 @@
-"""What a search leaves behind: leaderboard, best architecture, final comparison report."""
+"""What a search leaves behind: leaderboard, best architecture, report, analysis and figures."""
 
 from __future__ import annotations
 
+from lgnas.report.analysis import write_search_analysis
 from lgnas.report.write import write_best_architecture, write_leaderboard, write_report
 
-__all__ = ["write_best_architecture", "write_leaderboard", "write_report"]
+__all__ = ["write_best_architecture", "write_leaderboard", "write_report", "write_search_analysis"]

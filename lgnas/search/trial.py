@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -46,3 +48,14 @@ class TrialResult:
     def failure(cls, error: str, **kwargs: Any) -> TrialResult:
         """A failed trial with its error message."""
         return cls(objective=None, status="failed", error=error, **kwargs)
+
+
+def trial_folder(point: Point, fidelity: int | None) -> str:
+    """The name of a trial's log folder (under ``<run>/trials/``), made from what it trains.
+
+    Evaluators are not told trial ids (executors send only points), but a point is trained
+    once per fidelity, so its digest names its training uniquely; ``trials/index.csv`` (written
+    with the report) maps trial ids to these names.
+    """
+    digest = hashlib.sha1(json.dumps(point, sort_keys=True).encode()).hexdigest()[:12]
+    return digest if fidelity is None else f"{digest}-e{fidelity}"

@@ -1,0 +1,154 @@
+"""What a finished search's journal says beyond the leaderboard: importance, trade-off, figures.
+
+One call at the end of a search (and usable on any run directory afterwards) writes
+``importance.csv``, ``marginals.csv``, ``progress.png``, ``importance.png``, ``pareto.png``,
+``trials/index.csv`` (when trials logged) and appends the matching sections to ``report.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from pathlib import Path
+
+from lgnas.report.importance import DimensionImportance, design_importance
+from lgnas.report.pareto import pareto_front, within_budget
+from lgnas.report.plots import plot_importance, plot_pareto, plot_progress
+from lgnas.report.trials import TrialRecord, comparable, read_trials
+from lgnas.search.trial import trial_folder
+
+FIGURES = {
+    "progress.png": "best validation objective so far vs trials and vs cumulative trial time",
+    "importance.png": "share of the objective's variance each design choice explains",
+    "pareto.png": "validation objective vs trainable parameters, with the Pareto front",
+}
+
+
+def write_search_analysis(run_dir: str | Path, objective: str) -> list[Path]:
+    """Analyse ``run_dir/journal.jsonl``; returns the files written.
+
+    Importance and the Pareto front use only trials at the highest fidelity present (see
+    :func:`lgnas.report.trials.comparable`); the progress plot shows every trial.
+    """
+    run_dir = Path(run_dir)
+    trials = read_trials(run_dir / "journal.jsonl")
+    scored = comparable(trials)
+    importance = design_importance(scored)
+    front = pareto_front(scored)
+    written = [
+        write_importance_csv(importance, run_dir / "importance.csv"),
+        write_marginals_csv(importance, run_dir / "marginals.csv"),
+        plot_progress(trials, run_dir / "progress.png", objective),
+        plot_importance(importance, run_dir / "importance.png", objective),
+        plot_pareto(scored, front, run_dir / "pareto.png", objective),
+    ]
+    if (run_dir / "trials").is_dir():
+        written.append(write_trial_index(trials, run_dir / "trials" / "index.csv"))
+    sections = [
+        *importance_section(importance, len(scored), objective),
+        *pareto_section(front, objective),
+        "## Figures",
+        "",
+        *(f"- `{name}`: {what}" for name, what in FIGURES.items()),
+    ]
+    with (run_dir / "report.md").open("a", encoding="utf-8") as report:
+        report.write("\n" + "\n".join(sections) + "\n")
+    return written
+
+
+def write_importance_csv(importance: Sequence[DimensionImportance], path: Path) -> Path:
+    """One row per dimension, most important first (columns as in the report table)."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["rank", "dimension", "share", "ci_low", "ci_high", "chance", "excess", "best_level"]
+        )
+        for rank, d in enumerate(importance, 1):
+            writer.writerow(
+                [
+                    rank,
+                    d.name,
+                    *(f"{v:.4f}" for v in (d.share, d.low, d.high, d.chance, d.excess)),
+                    d.levels[0].level,
+                ]  # fmt: skip
+            )
+    return path
+
+
+def write_trial_index(trials: Sequence[TrialRecord], path: Path) -> Path:
+    """Which ``trials/<folder>/`` holds the training logs of each trial id."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["trial", "folder", "objective"])
+        for t in trials:
+            objective = "" if t.objective is None else f"{t.objective:.6f}"
+            writer.writerow([t.id, trial_folder(t.point, t.fidelity), objective])
+    return path
+
+
+def write_marginals_csv(importance: Sequence[DimensionImportance], path: Path) -> Path:
+    """Mean objective per level of every dimension, with 90% bootstrap intervals."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["dimension", "level", "trials", "mean", "ci_low", "ci_high"])
+        for d in importance:
+            for m in d.levels:
+                writer.writerow(
+                    [d.name, m.level, m.count, *(f"{v:.4f}" for v in (m.mean, m.low, m.high))]
+                )
+    return path
+
+
+def importance_section(
+    importance: Sequence[DimensionImportance], trials: int, objective: str
+) -> list[str]:
+    """Markdown: the importance table, or why there is none."""
+    lines = ["## Design-choice importance", ""]
+    if not importance:
+        return [*lines, f"Not estimated: {trials} comparable successful trials (at least 4 with "
+                "differing objectives are needed).", ""]  # fmt: skip
+    lines += [
+        f"Share of the variance of validation {objective} over {trials} trials that each "
+        "dimension's level explains on its own (eta², a first-order main effect), with a 90% "
+        "bootstrap interval over trials and the share expected by chance; ranked by share "
+        "beyond chance. Adaptive strategies sample good regions more, so these describe the "
+        "trials run, not the whole space. Per-level means: `marginals.csv`.",
+        "",
+        "| rank | dimension | share | 90% CI | chance | best level (mean [90% CI], trials) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for rank, d in enumerate(importance, 1):
+        top = d.levels[0]
+        lines.append(
+            f"| {rank} | {d.name} | {d.share:.3f} | [{d.low:.3f}, {d.high:.3f}] | "
+            f"{d.chance:.3f} | {top.level} ({top.mean:.4f} [{top.low:.4f}, {top.high:.4f}], "
+            f"{top.count}) |"
+        )
+    return [*lines, ""]
+
+
+def pareto_section(front: Sequence[TrialRecord], objective: str) -> list[str]:
+    """Markdown: the Pareto set of objective vs parameters, and whether a small model is
+    nearly as good as the best."""
+    lines = ["## Pareto set: validation objective vs trainable parameters", ""]
+    if not front:
+        return [*lines, "No successful trial recorded its parameter count.", ""]
+    lines += ["| trial | parameters | " + objective + " | point |", "|---|---|---|---|"]
+    lines += [f"| {t.id} | {t.parameters} | {t.objective:.4f} | `{_point(t)}` |" for t in front]
+    best = front[-1]
+    small = within_budget(front)
+    answer = (
+        f"Trial {small[0].id} is within 2% of the best {objective} ({best.objective:.4f}) "
+        f"with {small[0].parameters / best.parameters:.0%} of its parameters."
+        if small
+        else f"No trial is within 2% of the best {objective} ({best.objective:.4f}, trial "
+        f"{best.id}) with at most half its parameters."
+    )
+    return [*lines, "", answer, ""]
+
+
+def _point(trial: TrialRecord) -> str:
+    def shown(value: object) -> str:
+        return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+    return ", ".join(f"{k}={shown(v)}" for k, v in trial.point.items())

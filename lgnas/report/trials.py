@@ -1,0 +1,98 @@
+"""Finished trials read back from a search's ``journal.jsonl``, for analysis after the fact."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lgnas.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class TrialRecord:
+    """One journal line of a trial, reduced to what the report's analyses use.
+
+    Attributes:
+        id: The trial's id (its order in the search).
+        point: Search-space point, dimension name -> value (lists for per-layer dimensions).
+        objective: The maximised validation objective; ``None`` for a failed trial.
+        parameters: Trainable parameters (``None`` when the trial failed before counting).
+        seconds: Trial time the search budget counted.
+        wall_seconds: Wall-clock time of the trial as the loop measured it.
+        fidelity: Epochs the trial trained for (``None``: full fidelity).
+    """
+
+    id: int
+    point: dict[str, Any]
+    objective: float | None
+    parameters: int | None
+    seconds: float
+    wall_seconds: float
+    fidelity: int | None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the trial produced an objective."""
+        return self.objective is not None
+
+
+def read_trials(journal: str | Path) -> list[TrialRecord]:
+    """Every trial line of a journal, in the order written; the file is never modified.
+
+    A torn last line (the search was killed mid-write) is skipped, as the journal's own
+    reader would cut it.
+
+    Raises:
+        ConfigError: The file is missing or a line other than the last is not JSON.
+    """
+    path = Path(journal)
+    if not path.is_file():
+        raise ConfigError(f"no journal at {path}; point at a search's run directory")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    records = []
+    for number, line in enumerate(lines, 1):
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            if number == len(lines):
+                break
+            raise ConfigError(f"{path}, line {number}: not a JSON record") from None
+        if record.get("type") == "trial":
+            records.append(_record(record))
+    return records
+
+
+def _record(record: dict[str, Any]) -> TrialRecord:
+    cost = record.get("cost") or {}
+    objective = record.get("objective") if record.get("status", "ok") == "ok" else None
+    parameters = cost.get("parameters")
+    seconds = float(cost.get("seconds", 0.0))
+    return TrialRecord(
+        id=int(record["id"]),
+        point=dict(record.get("point") or {}),
+        objective=None if objective is None else float(objective),
+        parameters=None if parameters is None else int(parameters),
+        seconds=seconds,
+        wall_seconds=float(record.get("wall_seconds", seconds)),
+        fidelity=record.get("fidelity"),
+    )
+
+
+def comparable(trials: list[TrialRecord]) -> list[TrialRecord]:
+    """Successful trials at the highest fidelity present, each point once.
+
+    A multi-fidelity search scores most trials after fewer epochs; mixing those with
+    full-fidelity scores would credit a design choice for the epochs it happened to get.
+    ``None`` (full fidelity) counts as the highest. A point proposed again reuses its first
+    result, so its repeats are no new evidence and are dropped.
+    """
+    ok = [t for t in trials if t.ok]
+    levels = {t.fidelity for t in ok}
+    top = None if None in levels else max(levels, default=None)
+    first: dict[str, TrialRecord] = {}
+    for trial in ok:
+        if trial.fidelity == top:
+            first.setdefault(json.dumps(trial.point, sort_keys=True), trial)
+    return list(first.values())
