@@ -18,6 +18,9 @@ Config schema (a mapping; Hydra ``DictConfig`` works)::
                               #   random/temporal: ratios: [0.8, 0.1, 0.1]
                               #   predefined: valid_ratio: 0.1
                               #   cold_items: cold_fraction, temporal, warm_ratios
+    item_features:            # optional item side features (lgnas.data.features)
+      text: {template, encoder, cache_dir, batch_size, progress}   # frozen LM embeddings
+      meta: {multi_hot, one_hot, year, year_bucket}                # categorical codes
     options: {...}            # the loader's keyword options, e.g.
                               #   csv: user_col, item_col, rating_col, timestamp_col, sep,
                               #        item_file, item_id_col, item_sep, encoding
@@ -33,6 +36,7 @@ itself is fixed by ``options.seed`` (default 0), so changing ``seed`` re-splits 
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -42,6 +46,7 @@ from typing import Any
 
 import numpy as np
 
+from lgnas.data.features import build_item_content
 from lgnas.data.interactions import Interactions
 from lgnas.data.loaders import (
     load_atomic,
@@ -97,7 +102,10 @@ SPLITS: dict[str, Callable[..., Split]] = {
     "cold_items": split_cold_items,
 }
 
-_KEYS = ("name", "format", "path", "rating_threshold", "kcore", "dedup", "split", "options")
+_KEYS = (
+    "name", "format", "path", "rating_threshold", "kcore", "dedup", "split", "options",
+    "item_features",
+)  # fmt: skip
 _SPLIT_PROVIDED = ("data", "seed", "parts")
 
 
@@ -126,7 +134,12 @@ def prepare_dataset(cfg: Mapping[str, Any], seed: int) -> Split:
         data, parts = _keep(data, parts, dedup_rows(data))
     if k:
         data, parts = _keep(data, parts, kcore_rows(data, k, k))
-    return _split(compact(data), parts, cfg, seed, where)
+    data = compact(data)
+    split = _split(data, parts, cfg, seed, where)
+    features = _section(cfg, "item_features", where)
+    if features:
+        split = dataclasses.replace(split, item_content=build_item_content(data, features))
+    return split
 
 
 def _load(cfg: dict[str, Any], where: str) -> Loaded:

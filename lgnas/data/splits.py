@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lgnas.data.features import ItemContent
 from lgnas.data.interactions import Interactions
 from lgnas.errors import ConfigError, DataError
 
@@ -20,12 +21,17 @@ TRAIN, VALID, TEST = 0, 1, 2
 
 @dataclass(frozen=True, eq=False)  # numpy fields: compare arrays, not objects
 class Split:
-    """The three parts of one dataset; ``cold_items`` lists items never seen in training."""
+    """The three parts of one dataset; ``cold_items`` lists items never seen in training.
+
+    ``item_content`` holds the items' side features (text embeddings, metadata codes) when
+    the dataset config asks for them.
+    """
 
     train: Interactions
     valid: Interactions
     test: Interactions
     cold_items: np.ndarray | None = None
+    item_content: ItemContent | None = None
 
 
 def split_random(

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from lgnas.errors import ConfigError
+from lgnas.models.content import ADAPTERS, FUSIONS, ITEM_CONTENTS
 
 OPS = ("lightgcn", "gcn", "sage", "gat", "gin", "ngcf")
 COMBINATIONS = ("last", "mean", "sum", "concat", "weighted")
@@ -58,6 +59,14 @@ class Architecture:
         dim: Embedding dimension.
         residual: Add each layer's input to its output.
         heads: Attention heads of ``gat`` layers (averaged, so the width stays ``dim``).
+        item_content: Item side features fed through the adapter: ``none`` (ID embeddings
+            only; the three keys below are then ignored), ``meta``, ``text`` or ``both``.
+        fusion: How adapted content joins the item ID embedding (``add``, ``concat``,
+            ``gate``), or ``none``: no item ID table at all (pure-content items).
+        adapter: Content-to-embedding map: ``linear``, ``mlp`` or ``lowrank``.
+        adapter_rank: Rank of the ``lowrank`` adapter.
+        id_dropout: Probability of dropping an item's ID embedding per training step, so
+            fused models learn to rank by content alone (as cold items need).
     """
 
     num_layers: int = 3
@@ -72,6 +81,11 @@ class Architecture:
     dim: int = 64
     residual: bool = False
     heads: int = 1
+    item_content: str = "none"
+    fusion: str = "add"
+    adapter: str = "linear"
+    adapter_rank: int = 8
+    id_dropout: float = 0.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.num_layers, int) or not 0 <= self.num_layers <= MAX_LAYERS:
@@ -91,11 +105,14 @@ class Architecture:
         )
         _choice("combine", self.combine, COMBINATIONS)
         _choice("norm", self.norm, NORMALISATIONS)
-        for key in ("dropout", "edge_dropout"):
+        _choice("item_content", self.item_content, ITEM_CONTENTS)
+        _choice("fusion", self.fusion, FUSIONS)
+        _choice("adapter", self.adapter, ADAPTERS)
+        for key in ("dropout", "edge_dropout", "id_dropout"):
             value = getattr(self, key)
             if not 0.0 <= float(value) < 1.0:
                 raise ConfigError(f"architecture key {key!r}: {value!r} must be in [0, 1)")
-        for key in ("dim", "heads"):
+        for key in ("dim", "heads", "adapter_rank"):
             value = getattr(self, key)
             if not isinstance(value, int) or value < 1:
                 raise ConfigError(f"architecture key {key!r}: {value!r} must be a positive integer")

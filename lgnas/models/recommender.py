@@ -8,8 +8,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from lgnas.data.features import ItemContent
+from lgnas.errors import DataError
 from lgnas.graph.bipartite import BipartiteGraph
 from lgnas.models.architecture import Architecture
+from lgnas.models.content import ItemContentEncoder
 from lgnas.models.layers import ACTIVATION_FUNCTIONS, Propagation, build_op
 
 
@@ -18,18 +21,51 @@ class GNNRecommender(nn.Module):
 
     Layer ``l`` computes ``h_l = dropout(act(transform(op(h_{l-1}))) [+ h_{l-1}])``; the final
     representation combines ``h_0 .. h_L`` as the architecture says. With no layers this is
-    BPR matrix factorisation.
+    BPR matrix factorisation. With ``item_content``, the items' ``h_0`` comes from
+    :class:`ItemContentEncoder` (frozen content through a small adapter, fused with the ID
+    embedding), so items never seen in training still get a representation.
 
     Args:
         architecture: The candidate's structure.
         graph: Training interactions as a bipartite graph (never validation or test edges).
+        content: The dataset's item side features; required when the architecture uses them.
     """
 
-    def __init__(self, architecture: Architecture, graph: BipartiteGraph) -> None:
+    def __init__(
+        self,
+        architecture: Architecture,
+        graph: BipartiteGraph,
+        content: ItemContent | None = None,
+    ) -> None:
         super().__init__()
         arch = self.architecture = architecture
         self.num_users, self.num_items = graph.num_users, graph.num_items
-        self.embedding = nn.Embedding(graph.num_nodes, arch.dim)
+        uses_content = arch.item_content != "none"
+        pure_content = uses_content and arch.fusion == "none"
+        # Pure-content items have no ID rows: the table holds users only.
+        self.embedding = nn.Embedding(self.num_users if pure_content else graph.num_nodes, arch.dim)
+        self.item_content = None
+        if not uses_content:
+            self.isolated = None
+        else:
+            vectors = (content or ItemContent()).select(arch.item_content)
+            if len(vectors) != self.num_items:
+                raise DataError(
+                    f"item content has {len(vectors)} rows for {self.num_items} items; build "
+                    "it from the same prepared dataset (prepare_dataset with item_features)."
+                )
+            degree = torch.bincount(graph.item, minlength=self.num_items)
+            isolated = torch.cat([torch.zeros(self.num_users, dtype=torch.bool), degree == 0])
+            self.register_buffer("isolated", isolated.unsqueeze(1), persistent=False)
+            self.item_content = ItemContentEncoder(
+                torch.as_tensor(vectors),
+                degree > 0,
+                arch.dim,
+                arch.adapter,
+                arch.adapter_rank,
+                arch.fusion,
+                arch.id_dropout,
+            )
         self.ops = nn.ModuleList(build_op(op, arch.dim, arch.heads) for op in arch.op)
         self.transforms = nn.ModuleList(
             nn.Linear(arch.dim, arch.dim) if t == "linear" else nn.Identity()
@@ -49,7 +85,29 @@ class GNNRecommender(nn.Module):
         """
         with torch.no_grad():
             nn.init.xavier_uniform_(self.embedding.weight[: self.num_users])
-            nn.init.xavier_uniform_(self.embedding.weight[self.num_users :])
+            if self.embedding.num_embeddings > self.num_users:
+                nn.init.xavier_uniform_(self.embedding.weight[self.num_users :])
+
+    def trainable_parameters(self) -> dict[str, int]:
+        """Trainable parameter counts by part: ID embeddings, content adapter, fusion, rest.
+
+        Shows what the content path costs: its adapter is small next to the ID tables, and
+        the frozen content vectors count nothing.
+        """
+
+        def count(module: nn.Module | None) -> int:
+            if module is None:
+                return 0
+            return sum(p.numel() for p in module.parameters() if p.requires_grad)
+
+        content = self.item_content
+        parts = {
+            "embedding": count(self.embedding),
+            "adapter": count(content.adapter if content else None),
+            "fusion": count(content.mix if content else None),
+        }
+        parts["layers"] = count(self) - sum(parts.values())
+        return parts
 
     @property
     def output_dim(self) -> int:
@@ -60,7 +118,7 @@ class GNNRecommender(nn.Module):
     def forward(self) -> tuple[Tensor, Tensor]:
         """Final ``(user, item)`` representations, ``[U, out]`` and ``[I, out]``."""
         arch = self.architecture
-        h = self.embedding.weight
+        h = self._initial()
         outputs = [h]
         if arch.num_layers:
             propagate = Propagation(
@@ -70,10 +128,21 @@ class GNNRecommender(nn.Module):
                 out = ACTIVATION_FUNCTIONS[activation](transform(op(h, propagate)))
                 if arch.residual:
                     out = out + h
-                h = F.dropout(out, arch.dropout, self.training)
+                out = F.dropout(out, arch.dropout, self.training)
+                # Items with no training edge have nothing to aggregate; they carry their
+                # content forward (as a self-loop would) instead of becoming zero.
+                h = out if self.isolated is None else torch.where(self.isolated, h, out)
                 outputs.append(F.normalize(h, dim=1) if arch.layer_l2norm else h)
         final = self._combine(outputs)
         return final[: self.num_users], final[self.num_users :]
+
+    def _initial(self) -> Tensor:
+        """``h_0`` of all nodes: ID embeddings, items fused with their content if used."""
+        table = self.embedding.weight
+        if self.item_content is None:
+            return table
+        item_id = table[self.num_users :] if len(table) > self.num_users else None
+        return torch.cat([table[: self.num_users], self.item_content(item_id)])
 
     def _combine(self, outputs: list[Tensor]) -> Tensor:
         combine = self.architecture.combine
@@ -93,7 +162,10 @@ class GNNRecommender(nn.Module):
         The LightGCN / RecBole regulariser. Written as occurrence counts times squared row
         norms over the whole table: the same value, without gathering and scattering rows.
         """
-        nodes = torch.cat([users, pos + self.num_users, neg.reshape(-1) + self.num_users])
+        if self.embedding.num_embeddings > self.num_users:
+            nodes = torch.cat([users, pos + self.num_users, neg.reshape(-1) + self.num_users])
+        else:  # pure-content items: only users have ID rows
+            nodes = users
         counts = torch.bincount(nodes, minlength=self.embedding.num_embeddings)
         weight = self.embedding.weight
         return (counts.to(weight.dtype) @ weight.pow(2).sum(1)) / (2 * len(users))
