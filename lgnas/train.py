@@ -6,6 +6,7 @@ early-stops on the validation metric, restores the best weights and evaluates on
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 import time
@@ -17,12 +18,14 @@ from typing import Any
 import hydra
 import lightning as L
 import torch
+from lightning.pytorch.loggers import CSVLogger, Logger, TensorBoardLogger
 from omegaconf import DictConfig, OmegaConf
 
 from lgnas.config import config_dir
 from lgnas.data.catalog import prepare_dataset
 from lgnas.data.datamodule import RecDataModule
 from lgnas.data.splits import Split
+from lgnas.distributed import fit_in_processes, processes_to_spawn
 from lgnas.errors import ConfigError, LgnasError
 from lgnas.models.architecture import Architecture, preset
 from lgnas.models.best_weights import BestWeights
@@ -77,7 +80,8 @@ def train(cfg: DictConfig, output_dir: str | Path | None = None) -> TrainResult:
     """Train ``cfg.model`` on ``cfg.dataset``; write metrics and weights into ``output_dir``."""
     architecture, optim = resolve_model(cfg)
     split = prepare_dataset(cfg.dataset, seed=int(cfg.seed))
-    result = fit(architecture, optim, split, cfg)
+    logs = Path(output_dir) / "logs" if output_dir is not None else None
+    result = fit(architecture, optim, split, cfg, log_dir=logs)
     if output_dir is not None:
         save_result(result, Path(output_dir), optim)
     return result
@@ -92,14 +96,23 @@ def fit(
     max_epochs: int | None = None,
     max_seconds: float | None = None,
     test: bool = True,
+    log_dir: Path | None = None,
 ) -> TrainResult:
     """Train one architecture on ``split.train``, early-stopped on validation; test once.
 
     The one training path: single runs, search trials (``max_epochs`` = the trial's fidelity,
     ``test=False`` so the test split is never touched during search) and final retrains.
     ``max_seconds`` ends training early (keeping the best weights so far), so one slow
-    candidate cannot eat a search's budget.
+    candidate cannot eat a search's budget. With ``trainer.logger: true`` the epoch metrics go
+    to ``log_dir`` (see :func:`training_loggers`); without a ``log_dir`` nothing is logged.
+    ``trainer.devices=N`` (N > 1) runs this fit in N spawned DDP processes
+    (:mod:`lgnas.distributed`), never relaunching the calling script.
     """
+    world_size = processes_to_spawn(cfg.trainer)
+    if world_size:
+        options = {"max_epochs": max_epochs, "max_seconds": max_seconds, "test": test}
+        options["log_dir"] = log_dir
+        return fit_in_processes(world_size, architecture, optim, split, cfg, **options)
     torch.set_num_threads(int(cfg.threads))
     L.seed_everything(int(cfg.seed), workers=True, verbose=False)
     data = RecDataModule(
@@ -110,7 +123,7 @@ def fit(
         seed=int(cfg.seed),
     )
     module = RecommenderModule(
-        GNNRecommender(architecture, data.graph),
+        GNNRecommender(architecture, data.graph, content=split.item_content),
         loss=optim["loss"],
         lr=float(optim["lr"]),
         weight_decay=float(optim["weight_decay"]),
@@ -131,6 +144,7 @@ def fit(
         trainer_args["max_epochs"] = max_epochs
     if max_seconds is not None:
         trainer_args["max_time"] = {"seconds": max_seconds}
+    trainer_args["logger"] = training_loggers(log_dir) if trainer_args.get("logger") else False
     trainer = L.Trainer(**trainer_args, callbacks=[best, stopper], num_sanity_val_steps=0)
     start = time.perf_counter()
     trainer.fit(module, datamodule=data)
@@ -147,6 +161,21 @@ def fit(
         num_parameters=sum(p.numel() for p in module.parameters() if p.requires_grad),
         module=module,
     )
+
+
+def training_loggers(log_dir: Path | None) -> list[Logger] | bool:
+    """Lightning's CSV logger in ``log_dir``, plus TensorBoard's when it is installed.
+
+    Both write once per epoch (the module logs epoch means only), so a search's hundreds of
+    short trials pay little for their curves. ``False`` (no logging) without a ``log_dir``,
+    so library calls of :func:`fit` never litter the working directory.
+    """
+    if log_dir is None:
+        return False
+    loggers: list[Logger] = [CSVLogger(log_dir, name="", version="")]
+    if importlib.util.find_spec("tensorboard") or importlib.util.find_spec("tensorboardX"):
+        loggers.append(TensorBoardLogger(log_dir, name="", version="", default_hp_metric=False))
+    return loggers
 
 
 def _floats(metrics: dict[str, Any]) -> dict[str, float]:

@@ -6,20 +6,22 @@ import logging
 import math
 import time
 import traceback
+from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
 from lgnas.data.splits import Split
+from lgnas.distributed import LIGHTNING_LOGGERS
 from lgnas.models.architecture import Architecture
-from lgnas.search.trial import Point, TrialResult
+from lgnas.search.trial import Point, TrialResult, trial_folder
 from lgnas.space import split_point
 from lgnas.train import fit
 
 
 def quiet_lightning() -> None:
     """Silence Lightning's per-Trainer banners; a search builds hundreds of Trainers."""
-    for name in ("lightning.pytorch", "lightning.fabric", "pytorch_lightning"):
+    for name in LIGHTNING_LOGGERS:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
@@ -35,15 +37,23 @@ class TrialEvaluator:
         objective: Validation metric to maximise, e.g. ``ndcg@20``.
         max_seconds: Training time limit per trial; a trial that reaches it is scored with
             its best weights so far (its ``cost`` shows the epochs it managed).
+        log_dir: Where each trial logs its epochs (``<log_dir>/<trial_folder(...)>``), when
+            ``trainer.logger`` is on.
     """
 
     def __init__(
-        self, cfg: DictConfig, split: Split, objective: str, max_seconds: float | None = None
+        self,
+        cfg: DictConfig,
+        split: Split,
+        objective: str,
+        max_seconds: float | None = None,
+        log_dir: Path | None = None,
     ) -> None:
         self.cfg = cfg
         self.split = split
         self.objective = f"val/{objective}"
         self.max_seconds = max_seconds
+        self.log_dir = log_dir
         quiet_lightning()
 
     def training_options(self, point: Point) -> tuple[Architecture, dict[str, Any]]:
@@ -53,6 +63,7 @@ class TrialEvaluator:
         return Architecture.from_dict(arch_values), optim
 
     def __call__(self, point: Point, fidelity: int | None = None) -> TrialResult:
+        quiet_lightning()  # again here: in a Ray worker this object arrives unpickled
         start = time.perf_counter()
         try:
             architecture, optim = self.training_options(point)
@@ -64,6 +75,7 @@ class TrialEvaluator:
                 max_epochs=fidelity,
                 max_seconds=self.max_seconds,
                 test=False,
+                log_dir=self.log_dir / trial_folder(point, fidelity) if self.log_dir else None,
             )
         except Exception as error:  # a bad candidate, not a broken search
             spent = {"seconds": time.perf_counter() - start}  # failed time counts too

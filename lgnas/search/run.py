@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,14 +14,22 @@ from omegaconf import DictConfig, OmegaConf
 from lgnas.data.catalog import prepare_dataset
 from lgnas.errors import ConfigError
 from lgnas.models.architecture import Architecture, preset
-from lgnas.report import write_best_architecture, write_leaderboard, write_report
+from lgnas.report import (
+    write_best_architecture,
+    write_leaderboard,
+    write_report,
+    write_search_analysis,
+)
 from lgnas.search.evaluator import TrialEvaluator
+from lgnas.search.executor import SerialExecutor, make_executor
 from lgnas.search.journal import Journal
 from lgnas.search.loop import Budget, SearchOutcome, run_search
 from lgnas.search.progress import SearchProgress
 from lgnas.space import SearchSpace
 from lgnas.strategies.registry import make_strategy
 from lgnas.train import fit, save_result
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -97,8 +106,23 @@ def search(cfg: DictConfig, output_dir: str | Path, show_progress: bool = True) 
         "objective": settings.objective,
     }
     journal = Journal(output_dir / "journal.jsonl", identity)
-    evaluate = TrialEvaluator(cfg, split, settings.objective, settings.get("trial_seconds"))
+    # What lgnas.recommend needs to rebuild the split and the models from the run directory.
+    OmegaConf.save(cfg, output_dir / "config.yaml", resolve=True)
+    evaluate = TrialEvaluator(
+        cfg, split, settings.objective, settings.get("trial_seconds"), output_dir / "trials"
+    )
     budget = Budget(trials=settings.trials, seconds=settings.seconds)
+    # Not part of the identity: where trials ran does not change them, so a search begun
+    # serially may be resumed on Ray and the other way round.
+    executor_cfg = cfg.get("executor")
+    executor = make_executor(
+        OmegaConf.to_container(executor_cfg, resolve=True) if executor_cfg is not None else None
+    )
+    if not isinstance(executor, SerialExecutor) and settings.batch_size == 1:
+        logger.warning(
+            "search.batch_size=1: the executor gets one trial at a time; set search.batch_size "
+            "to the number of trials to run at once"
+        )
     progress = SearchProgress(settings.trials, settings.objective) if show_progress else None
     with progress or contextlib.nullcontext():
         outcome = run_search(
@@ -110,6 +134,7 @@ def search(cfg: DictConfig, output_dir: str | Path, show_progress: bool = True) 
             batch_size=int(settings.batch_size),
             fidelity=settings.fidelity,
             progress=progress,
+            executor=executor,
         )
     write_leaderboard(outcome.trials, output_dir / "leaderboard.csv", settings.objective)
     finals = retrain_finalists(cfg, outcome, evaluate, split, output_dir)
@@ -123,6 +148,7 @@ def search(cfg: DictConfig, output_dir: str | Path, show_progress: bool = True) 
             f"{sum(not r.ok for _, r in outcome.trials)} failed."
         ],
     )
+    write_search_analysis(output_dir, settings.objective)
     return SearchRun(outcome, finals, output_dir)
 
 
@@ -164,7 +190,8 @@ def _final_result(
     }
     if not (same and (folder / "metrics.json").is_file()):
         try:
-            result = fit(arch, optim, split, cfg, max_seconds=cfg.search.get("final_seconds"))
+            limit = cfg.search.get("final_seconds")
+            result = fit(arch, optim, split, cfg, max_seconds=limit, log_dir=folder / "logs")
         except Exception as error:  # one finalist, not the whole search
             return {"error": f"{type(error).__name__}: {error}"}
         save_result(result, folder, optim)

@@ -10,8 +10,14 @@ from lgnas.data import prepare_dataset
 from lgnas.search import evaluator as evaluator_module
 from lgnas.search.evaluator import TrialEvaluator
 
-POINT = {"num_layers": 1, "op": ["lightgcn"], "combine": "mean", "norm": "symmetric", "dim": 16,
-         "lr": 0.01}
+POINT = {
+    "num_layers": 1,
+    "op": ["lightgcn"],
+    "combine": "mean",
+    "norm": "symmetric",
+    "dim": 16,
+    "lr": 0.01,
+}
 
 
 @pytest.fixture(scope="module")
