@@ -128,6 +128,7 @@ def fit(
         lr=float(optim["lr"]),
         weight_decay=float(optim["weight_decay"]),
         reg=float(optim["reg"]),
+        temperature=float(optim.get("temperature", 1.0)),  # runs saved before it existed
         metrics=list(cfg.eval.metrics),
         ks=list(cfg.eval.ks),
     )

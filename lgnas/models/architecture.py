@@ -14,6 +14,7 @@ COMBINATIONS = ("last", "mean", "sum", "concat", "weighted")
 TRANSFORMS = ("none", "linear")
 ACTIVATIONS = ("identity", "relu", "leaky_relu", "tanh", "sigmoid", "elu")
 NORMALISATIONS = ("symmetric", "left", "none")
+SCORES = ("dot", "cosine")
 MAX_LAYERS = 4
 
 
@@ -67,6 +68,10 @@ class Architecture:
         adapter_rank: Rank of the ``lowrank`` adapter.
         id_dropout: Probability of dropping an item's ID embedding per training step, so
             fused models learn to rank by content alone (as cold items need).
+        score: How a user and an item are scored: ``dot`` product of the final
+            representations, or ``cosine`` (both L2-normalised first). Cosine scores lie in
+            [-1, 1], so they train with a loss temperature (``optim.temperature``), as in
+            sampled-softmax recommenders; the ranking then ignores popularity-driven norms.
     """
 
     num_layers: int = 3
@@ -86,6 +91,7 @@ class Architecture:
     adapter: str = "linear"
     adapter_rank: int = 8
     id_dropout: float = 0.0
+    score: str = "dot"
 
     def __post_init__(self) -> None:
         if not isinstance(self.num_layers, int) or not 0 <= self.num_layers <= MAX_LAYERS:
@@ -108,6 +114,7 @@ class Architecture:
         _choice("item_content", self.item_content, ITEM_CONTENTS)
         _choice("fusion", self.fusion, FUSIONS)
         _choice("adapter", self.adapter, ADAPTERS)
+        _choice("score", self.score, SCORES)
         for key in ("dropout", "edge_dropout", "id_dropout"):
             value = getattr(self, key)
             if not 0.0 <= float(value) < 1.0:

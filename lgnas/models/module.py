@@ -8,6 +8,7 @@ import lightning as L
 import torch
 from torch import Tensor
 
+from lgnas.errors import ConfigError
 from lgnas.metrics import RankingMetrics
 from lgnas.models.losses import get_loss
 from lgnas.models.recommender import GNNRecommender
@@ -25,6 +26,8 @@ class RecommenderModule(L.LightningModule):
         lr: Adam learning rate.
         weight_decay: Adam weight decay (on all parameters; 0 by default).
         reg: Weight of the batch embedding L2 regulariser.
+        temperature: Divides the scores inside the loss only (rankings do not change). Below 1
+            it sharpens bounded cosine scores (``score=cosine``) so the loss can separate them.
         metrics: Ranking metric names reported in validation and test.
         ks: Cut-offs of every metric.
     """
@@ -36,10 +39,13 @@ class RecommenderModule(L.LightningModule):
         lr: float = 1e-3,
         weight_decay: float = 0.0,
         reg: float = 1e-4,
+        temperature: float = 1.0,
         metrics: Sequence[str] = ("recall", "ndcg", "precision", "hit", "mrr"),
         ks: Sequence[int] = (10, 20),
     ) -> None:
         super().__init__()
+        if not temperature > 0:
+            raise ConfigError(f"optim.temperature={temperature!r} must be > 0")
         self.save_hyperparameters(ignore=["model"])
         self.model = model
         self.loss_fn = get_loss(loss)
@@ -54,7 +60,8 @@ class RecommenderModule(L.LightningModule):
         u = user_rep[users]
         pos_scores = (u * item_rep[pos]).sum(-1)
         neg_scores = (u.unsqueeze(1) * item_rep[neg]).sum(-1)
-        loss = self.loss_fn(pos_scores, neg_scores)
+        tau = self.hparams.temperature
+        loss = self.loss_fn(pos_scores / tau, neg_scores / tau)
         total = loss + self.hparams.reg * self.model.batch_l2(users, pos, neg)
         # Summed here and logged once per epoch: per-step self.log costs as much as a
         # sparse product on small graphs.

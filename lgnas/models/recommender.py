@@ -116,7 +116,11 @@ class GNNRecommender(nn.Module):
         return self.architecture.dim * (layers if self.architecture.combine == "concat" else 1)
 
     def forward(self) -> tuple[Tensor, Tensor]:
-        """Final ``(user, item)`` representations, ``[U, out]`` and ``[I, out]``."""
+        """Final ``(user, item)`` representations, ``[U, out]`` and ``[I, out]``.
+
+        Unit rows with ``score=cosine``, so every consumer of the scores (training, ranking,
+        recommending) scores by cosine without knowing it.
+        """
         arch = self.architecture
         h = self._initial()
         outputs = [h]
@@ -134,6 +138,8 @@ class GNNRecommender(nn.Module):
                 h = out if self.isolated is None else torch.where(self.isolated, h, out)
                 outputs.append(F.normalize(h, dim=1) if arch.layer_l2norm else h)
         final = self._combine(outputs)
+        if arch.score == "cosine":
+            final = F.normalize(final, dim=1)
         return final[: self.num_users], final[self.num_users :]
 
     def _initial(self) -> Tensor:

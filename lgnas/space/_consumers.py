@@ -43,6 +43,7 @@ _TRAINING_CHECKS: dict[str, Callable[[str, Any], None]] = {
     "reg": _number(0.0),
     "num_negatives": _number(1, integer=True),
     "batch_size": _number(1, integer=True),
+    "temperature": _number(0.0, strict=True),
 }
 TRAINING_KEYS = tuple(_TRAINING_CHECKS)
 LAYER_COUNT = "num_layers"  # the Architecture field per-layer lists are sized by

@@ -5,6 +5,7 @@ import itertools
 import pytest
 import torch
 
+from lgnas.errors import ConfigError
 from lgnas.graph.bipartite import BipartiteGraph
 from lgnas.models.architecture import COMBINATIONS, OPS, Architecture, preset
 from lgnas.models.module import RecommenderModule
@@ -126,3 +127,39 @@ def test_a_diverged_training_step_raises(small_graph) -> None:
     module.training_step(_batch(small_graph), 0)
     with pytest.raises(FloatingPointError, match="diverged"):
         module.on_train_epoch_end()
+
+
+@pytest.mark.parametrize("name", ["mf", "lightgcn", "ngcf"])
+def test_cosine_score_gives_unit_representations_that_train(name, small_graph):
+    arch = preset(name, score="cosine")
+    users, items = GNNRecommender(arch, small_graph)()
+    assert torch.allclose(users.norm(dim=1), torch.ones(len(users)), atol=1e-5)
+    assert torch.allclose(items.norm(dim=1), torch.ones(len(items)), atol=1e-5)
+    _train_step_changes_weights(arch, small_graph)
+
+
+def test_temperature_divides_the_scores_inside_the_loss(small_graph):
+    batch = _batch(small_graph)
+    model = GNNRecommender(preset("lightgcn", score="cosine"), small_graph)
+    losses = {}
+    for tau in (1.0, 0.25):
+        module = RecommenderModule(model, loss="softmax", reg=0.0, temperature=tau)
+        losses[tau] = module.training_step(batch, 0).item()
+    users, pos, neg = batch
+    u, i = model()
+    pos_s, neg_s = (u[users] * i[pos]).sum(-1), (u[users].unsqueeze(1) * i[neg]).sum(-1)
+    logits = torch.cat([pos_s.unsqueeze(1), neg_s], 1) / 0.25
+    expected = torch.nn.functional.cross_entropy(logits, torch.zeros(len(users), dtype=torch.long))
+    assert losses[0.25] == pytest.approx(expected.item(), rel=1e-5)
+    assert losses[0.25] != pytest.approx(losses[1.0])
+
+
+@pytest.mark.parametrize("tau", [0.0, -0.1])
+def test_non_positive_temperature_is_refused(tau, small_graph):
+    with pytest.raises(ConfigError, match="optim.temperature"):
+        RecommenderModule(GNNRecommender(preset("mf"), small_graph), temperature=tau)
+
+
+def test_unknown_score_is_refused():
+    with pytest.raises(ConfigError, match="'score'.*'euclid'"):
+        preset("mf", score="euclid")
