@@ -8,45 +8,53 @@ One call at the end of a search (and usable on any run directory afterwards) wri
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
 from lgnas.report.importance import DimensionImportance, design_importance
-from lgnas.report.pareto import pareto_front, within_budget
-from lgnas.report.plots import plot_importance, plot_pareto, plot_progress
+from lgnas.report.pareto import costs_of, pareto_front, report_objectives, within_budget
+from lgnas.report.plots import COST_LABELS, plot_importance, plot_pareto, plot_progress
 from lgnas.report.trials import TrialRecord, comparable, read_trials
+from lgnas.search.objectives import Objective
 from lgnas.search.trial import trial_folder
 
 FIGURES = {
     "progress.png": "best validation objective so far vs trials and vs cumulative trial time",
     "importance.png": "share of the objective's variance each design choice explains",
-    "pareto.png": "validation objective vs trainable parameters, with the Pareto front",
+    "pareto.png": "validation objective vs each cost of the search, with the Pareto set",
 }
 
 
-def write_search_analysis(run_dir: str | Path, objective: str) -> list[Path]:
+def write_search_analysis(
+    run_dir: str | Path, objective: str, objectives: Sequence[str] | None = None
+) -> list[Path]:
     """Analyse ``run_dir/journal.jsonl``; returns the files written.
 
     Importance and the Pareto front use only trials at the highest fidelity present (see
-    :func:`lgnas.report.trials.comparable`); the progress plot shows every trial.
+    :func:`lgnas.report.trials.comparable`); the progress plot shows every trial. The Pareto
+    set trades ``objective`` against the costs of ``objectives`` (``search.objectives``;
+    default: those the journal's header records, else trainable parameters).
     """
     run_dir = Path(run_dir)
-    trials = read_trials(run_dir / "journal.jsonl")
+    journal = run_dir / "journal.jsonl"
+    trials = read_trials(journal)
     scored = comparable(trials)
     importance = design_importance(scored)
-    front = pareto_front(scored)
+    chosen = report_objectives(objective, objectives or _journal_objectives(journal))
+    front = pareto_front(scored, chosen)
     written = [
         write_importance_csv(importance, run_dir / "importance.csv"),
         write_marginals_csv(importance, run_dir / "marginals.csv"),
         plot_progress(trials, run_dir / "progress.png", objective),
         plot_importance(importance, run_dir / "importance.png", objective),
-        plot_pareto(scored, front, run_dir / "pareto.png", objective),
+        plot_pareto(scored, front, run_dir / "pareto.png", objective, costs_of(chosen)),
     ]
     if (run_dir / "trials").is_dir():
         written.append(write_trial_index(trials, run_dir / "trials" / "index.csv"))
     sections = [
         *importance_section(importance, len(scored), objective),
-        *pareto_section(front, objective),
+        *pareto_section(front, objective, costs_of(chosen)),
         "## Figures",
         "",
         *(f"- `{name}`: {what}" for name, what in FIGURES.items()),
@@ -127,24 +135,45 @@ def importance_section(
     return [*lines, ""]
 
 
-def pareto_section(front: Sequence[TrialRecord], objective: str) -> list[str]:
-    """Markdown: the Pareto set of objective vs parameters, and whether a small model is
-    nearly as good as the best."""
-    lines = ["## Pareto set: validation objective vs trainable parameters", ""]
+def pareto_section(
+    front: Sequence[TrialRecord], objective: str, costs: Sequence[Objective] = ()
+) -> list[str]:
+    """Markdown: the Pareto set of objective vs ``costs`` (default: parameters), and for each
+    cost whether a model within 2% of the best has at most half of it."""
+    costs = list(costs) or costs_of(report_objectives(objective, None))
+    names = ", ".join(COST_LABELS.get(c.name, c.name) for c in costs)
+    lines = [f"## Pareto set: validation objective vs {names}", ""]
     if not front:
-        return [*lines, "No successful trial recorded its parameter count.", ""]
-    lines += ["| trial | parameters | " + objective + " | point |", "|---|---|---|---|"]
-    lines += [f"| {t.id} | {t.parameters} | {t.objective:.4f} | `{_point(t)}` |" for t in front]
-    best = front[-1]
-    small = within_budget(front)
-    answer = (
-        f"Trial {small[0].id} is within 2% of the best {objective} ({best.objective:.4f}) "
-        f"with {small[0].parameters / best.parameters:.0%} of its parameters."
-        if small
-        else f"No trial is within 2% of the best {objective} ({best.objective:.4f}, trial "
-        f"{best.id}) with at most half its parameters."
-    )
-    return [*lines, "", answer, ""]
+        return [*lines, f"No successful trial recorded its {names}.", ""]
+    header = ["trial", objective, *(COST_LABELS.get(c.name, c.name) for c in costs), "point"]
+    lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for t in front:
+        values = " | ".join(f"{c.value(t):.4g}" for c in costs)
+        lines.append(f"| {t.id} | {t.objective:.4f} | {values} | `{_point(t)}` |")
+    best = max(front, key=lambda t: t.objective)
+    lines.append("")
+    for cost in costs:
+        label = COST_LABELS.get(cost.name, cost.name)
+        small = within_budget(front, cost=cost)
+        lines.append(
+            f"- {label}: trial {small[0].id} is within 2% of the best {objective} "
+            f"({best.objective:.4f}, trial {best.id}) with "
+            f"{cost.value(small[0]) / cost.value(best):.0%} of its {label}."
+            if small
+            else f"- {label}: no trial is within 2% of the best {objective} "
+            f"({best.objective:.4f}, trial {best.id}) with at most half its {label}."
+        )
+    return [*lines, ""]
+
+
+def _journal_objectives(journal: Path) -> list[str] | None:
+    """``search.objectives`` as the journal's header records it (multi-objective runs)."""
+    with journal.open(encoding="utf-8") as handle:
+        first = handle.readline()
+    try:
+        return json.loads(first).get("objectives")
+    except (json.JSONDecodeError, AttributeError):
+        return None
 
 
 def _point(trial: TrialRecord) -> str:

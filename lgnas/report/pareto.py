@@ -1,36 +1,64 @@
-"""The trade-off between quality and size: trials no other trial beats on both."""
+"""The trade-off between quality and cost: trials no other trial beats on every objective.
+
+The costs are those of ``search.objectives`` (parameters, inference latency, train time);
+without it, quality against trainable parameters.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from lgnas.report.trials import TrialRecord
+from lgnas.search.dominance import nondominated_fronts
+from lgnas.search.objectives import COSTS, Objective, parse_objectives, utilities
+
+PARAMETERS = Objective("parameters", COSTS["parameters"])
 
 
-def pareto_front(trials: Sequence[TrialRecord]) -> list[TrialRecord]:
-    """Successful trials not dominated in (higher objective, fewer parameters), smallest first.
+def report_objectives(objective: str, specs: Sequence[str] | None) -> tuple[Objective, ...]:
+    """The objectives the report trades off: ``specs`` (``search.objectives``) if they name a
+    cost, else ``objective`` against parameters."""
+    chosen = parse_objectives(list(specs)) if specs else ()
+    return chosen if costs_of(chosen) else parse_objectives([objective, PARAMETERS.spec])
 
-    A trial is dominated when another is at least as good on both and better on one. Of
-    trials equal on both, the earliest is kept, so a point tried twice appears once.
+
+def costs_of(objectives: Sequence[Objective]) -> list[Objective]:
+    """The cost coordinates of ``objectives``, in their order."""
+    return [o for o in objectives if o.cost_key is not None]
+
+
+def pareto_front(
+    trials: Sequence[TrialRecord],
+    objectives: Sequence[Objective] = (Objective("quality"), PARAMETERS),
+) -> list[TrialRecord]:
+    """Successful trials no other trial dominates on ``objectives``, cheapest first (by the
+    first cost).
+
+    A trial is dominated when another is at least as good everywhere and better somewhere. Of
+    trials with equal values, the earliest is kept, so a point tried twice appears once.
+    Trials lacking a cost are left out.
     """
-    ranked = sorted(
-        (t for t in trials if t.ok and t.parameters is not None),
-        key=lambda t: (t.parameters, -t.objective, t.id),
-    )
-    front: list[TrialRecord] = []
-    for trial in ranked:  # by size: kept iff it beats every smaller (or equal) model kept
-        if not front or trial.objective > front[-1].objective:
-            front.append(trial)
-    return front
+    unique: dict[tuple[float, ...], TrialRecord] = {}
+    for trial in sorted((t for t in trials if t.ok), key=lambda t: t.id):
+        vector = utilities(objectives, trial)
+        if vector is not None:
+            unique.setdefault(vector, trial)
+    vectors = list(unique)
+    front = [unique[vectors[i]] for i in nondominated_fronts(vectors)[0]] if vectors else []
+    cheapest = costs_of(objectives)[0]
+    return sorted(front, key=lambda t: (cheapest.value(t), -t.objective, t.id))
 
 
 def within_budget(
-    front: Sequence[TrialRecord], tolerance: float = 0.02, size: float = 0.5
+    front: Sequence[TrialRecord],
+    tolerance: float = 0.02,
+    size: float = 0.5,
+    cost: Objective = PARAMETERS,
 ) -> list[TrialRecord]:
-    """Front members within ``tolerance`` of the best objective at ≤ ``size`` of its parameters.
+    """Front members within ``tolerance`` of the best objective at ≤ ``size`` of its ``cost``.
 
     The issue's question about a multi-objective search: is there a model nearly as good
-    at a fraction of the size? An empty list answers no.
+    at a fraction of the size (or latency)? An empty list answers no.
     """
     if not front:
         return []
@@ -40,5 +68,5 @@ def within_budget(
         for t in front
         if t is not best
         and t.objective >= (1.0 - tolerance) * best.objective
-        and t.parameters <= size * best.parameters
+        and cost.value(t) <= size * cost.value(best)
     ]

@@ -1,4 +1,4 @@
-"""PNG figures of a search: progress, design-choice importance, quality-size trade-off.
+"""PNG figures of a search: progress, design-choice importance, quality-cost trade-off.
 
 Figures are drawn on matplotlib's Agg canvas directly, without pyplot, so no GUI backend is
 needed and the caller's own backend (a notebook's, say) is left alone.
@@ -14,6 +14,7 @@ import numpy as np
 
 from lgnas.report.importance import DimensionImportance
 from lgnas.report.trials import TrialRecord
+from lgnas.search.objectives import Objective
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -21,6 +22,12 @@ if TYPE_CHECKING:
     from lgnas.report.compare import StrategyRun
 
 BEST = "#c2410c"
+#: Axis and table labels of the costs in ``search.objectives``.
+COST_LABELS = {
+    "parameters": "trainable parameters",
+    "latency": "latency (ms per 1,000 users)",
+    "train_seconds": "train time (s)",
+}
 TRIAL = "#94a3b8"
 
 
@@ -95,29 +102,49 @@ def plot_importance(
 
 
 def plot_pareto(
-    trials: Sequence[TrialRecord], front: Sequence[TrialRecord], path: Path, objective: str
+    trials: Sequence[TrialRecord],
+    front: Sequence[TrialRecord],
+    path: Path,
+    objective: str,
+    costs: Sequence[Objective] = (),
 ) -> Path:
-    """Validation objective against trainable parameters (log scale), the front as a staircase."""
+    """Validation objective against each cost (log scale), one panel per cost.
+
+    Each panel draws that cost's own two-objective front as a staircase; with several costs
+    the members of the full Pareto set (``front``) are ringed, since a model can be on the
+    set by being cheap in another panel's cost.
+    """
     from matplotlib.ticker import EngFormatter, LogLocator, NullFormatter
 
-    figure, (ax,) = _figure(7, 4.5)
-    done = [t for t in trials if t.ok and t.parameters is not None]
-    ax.scatter([t.parameters for t in done], [t.objective for t in done], s=16, color=TRIAL,
-               label="trial")  # fmt: skip
-    if front:
-        ax.step([t.parameters for t in front], [t.objective for t in front], where="post",
-                color=BEST, linewidth=2, marker="o", label="Pareto front")  # fmt: skip
-        for t in front:
-            ax.annotate(f"#{t.id}", (t.parameters, t.objective), textcoords="offset points",
+    from lgnas.report.pareto import PARAMETERS, pareto_front
+
+    costs = list(costs) or [PARAMETERS]
+    figure, axes = _figure(6 * len(costs), 4.5, panels=len(costs))
+    quality = Objective(objective)
+    for ax, cost in zip(axes, costs):
+        done = [t for t in trials if t.ok and cost.value(t) is not None]
+        ax.scatter([cost.value(t) for t in done], [t.objective for t in done], s=16,
+                   color=TRIAL, label="trial")  # fmt: skip
+        staircase = pareto_front(done, (quality, cost))
+        if staircase:
+            ax.step([cost.value(t) for t in staircase], [t.objective for t in staircase],
+                    where="post", color=BEST, linewidth=2, marker="o",
+                    label=f"front: {objective} vs {cost.name}")  # fmt: skip
+        if len(costs) > 1 and front:
+            ax.scatter([cost.value(t) for t in front], [t.objective for t in front], s=90,
+                       facecolors="none", edgecolors="#1e3a8a", linewidths=1.5,
+                       label="Pareto set (all costs)", zorder=3)  # fmt: skip
+        for t in front if len(costs) > 1 else staircase:
+            ax.annotate(f"#{t.id}", (cost.value(t), t.objective), textcoords="offset points",
                         xytext=(4, -10), fontsize=7)  # fmt: skip
-    ax.set_xscale("log")
-    ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
-    ax.xaxis.set_major_formatter(EngFormatter())
-    ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.set_xlabel("trainable parameters")
-    ax.set_ylabel(f"validation {objective}")
-    ax.set_title("Quality vs size")
-    ax.legend(loc="best")
+        ax.set_xscale("log")
+        ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_major_formatter(EngFormatter())
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xlabel(COST_LABELS.get(cost.name, cost.name))
+        ax.set_ylabel(f"validation {objective}")
+        ax.legend(loc="best", fontsize=8)
+    figure.suptitle("Quality vs cost")
     return _save(figure, path)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,8 @@ class TrialRecord:
         seconds: Trial time the search budget counted.
         wall_seconds: Wall-clock time of the trial as the loop measured it.
         fidelity: Epochs the trial trained for (``None``: full fidelity).
+        cost: Every cost the trial recorded (parameters, train seconds, latency, ...), the
+            costs of ``search.objectives``.
     """
 
     id: int
@@ -31,6 +33,7 @@ class TrialRecord:
     seconds: float
     wall_seconds: float
     fidelity: int | None
+    cost: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -77,6 +80,7 @@ def _record(record: dict[str, Any]) -> TrialRecord:
         seconds=seconds,
         wall_seconds=float(record.get("wall_seconds", seconds)),
         fidelity=record.get("fidelity"),
+        cost=dict(cost),
     )
 
 

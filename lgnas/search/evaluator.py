@@ -14,6 +14,7 @@ from omegaconf import DictConfig, OmegaConf
 from lgnas.data.splits import Split
 from lgnas.distributed import LIGHTNING_LOGGERS
 from lgnas.models.architecture import Architecture
+from lgnas.search.latency import latency_ms_per_1k_users
 from lgnas.search.trial import Point, TrialResult, trial_folder
 from lgnas.space import split_point
 from lgnas.train import fit
@@ -30,6 +31,9 @@ class TrialEvaluator:
 
     The test split is never touched here. Any exception, a NaN objective or running out of
     memory makes a failed trial carrying the error, so one bad candidate never ends a search.
+    Besides the objective it records the costs a multi-objective search trades against
+    (:mod:`lgnas.search.objectives`): parameters, train seconds and, measured after training
+    on the trained model, ``latency_ms_per_1k_users``.
 
     Args:
         cfg: The search config (``optim``, ``eval``, ``trainer``, ``seed``, ``threads``).
@@ -90,6 +94,10 @@ class TrialEvaluator:
             "seconds": time.perf_counter() - start,
             "epochs": result.epochs,
         }
+        try:
+            cost["latency_ms_per_1k_users"] = latency_ms_per_1k_users(result.module.model)
+        except Exception as error:  # a cost we could not measure does not fail the trial
+            logging.getLogger(__name__).warning("latency not measured: %s", error)
         if value is None or not math.isfinite(value):
             return TrialResult.failure(
                 f"objective {self.objective} is {value} (training diverged)",

@@ -1,11 +1,14 @@
-"""Steady-state genetic search, optionally as regularized evolution (ageing)."""
+"""Steady-state genetic search, optionally as regularized evolution (ageing) or NSGA-II."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 from lgnas.errors import ConfigError
+from lgnas.search.dominance import crowded_ranks
+from lgnas.search.objectives import parse_objectives, utilities
 from lgnas.search.trial import Candidate, Point, TrialResult
 from lgnas.space import SearchSpace
 from lgnas.strategies.base import SearchStrategy, _check_at_least, _check_unit_interval
@@ -21,6 +24,11 @@ class GeneticSearch(SearchStrategy):
     trials rank below every success. A child is never a point asked before: it is mutated
     again, up to a bound, then replaced by a random unseen point.
 
+    With several ``objectives`` it is a steady-state NSGA-II (Deb et al., IEEE TEC 2002):
+    members are ranked by non-dominated front, then by crowding distance within it, and that
+    order replaces the objective in tournaments and eviction, so the population spreads along
+    the Pareto front instead of collapsing onto the single best quality.
+
     Args:
         space: The space to search.
         seed: Seeds the strategy's random generator.
@@ -31,6 +39,8 @@ class GeneticSearch(SearchStrategy):
         elitism: The best members that are never evicted (under ``ageing``; evicting the
             worst keeps the best anyway).
         ageing: Evict the oldest member instead of the worst.
+        objectives: ``search.objectives``-style list, e.g. ``["ndcg@20", "-parameters"]``
+            (see :mod:`lgnas.search.objectives`); ``None`` or one entry: single-objective.
     """
 
     def __init__(
@@ -43,6 +53,7 @@ class GeneticSearch(SearchStrategy):
         crossover_rate: float = 0.5,
         elitism: int = 1,
         ageing: bool = False,
+        objectives: Sequence[str] | None = None,
     ) -> None:
         super().__init__(space, seed)
         _check_at_least("genetic", 2, population_size=population_size)
@@ -65,7 +76,13 @@ class GeneticSearch(SearchStrategy):
         self.crossover_rate = crossover_rate
         self.elitism = elitism
         self.ageing = ageing
-        # Members oldest first: [point, objective or None for a failed trial].
+        self.objectives = None if objectives is None else list(objectives)
+        parsed = (
+            parse_objectives(self.objectives, where="genetic: objectives") if objectives else ()
+        )
+        self._objectives = parsed if len(parsed) > 1 else ()
+        # Members oldest first: [point, objective or None for a failed trial], plus with several
+        # objectives the objective vector (None for a failed trial).
         self._population: list[list[Any]] = []
 
     def _ask(self, candidate_id: int) -> Point:
@@ -82,22 +99,29 @@ class GeneticSearch(SearchStrategy):
         return self._sample_unseen()
 
     def _tell(self, candidate: Candidate, result: TrialResult) -> None:
-        self._population.append([candidate.point, result.objective if result.ok else None])
+        member = [candidate.point, result.objective if result.ok else None]
+        if self._objectives:
+            member.append(utilities(self._objectives, result) if result.ok else None)
+        self._population.append(member)
         if len(self._population) > self.population_size:
-            ranked = sorted(range(len(self._population)), key=self._fitness, reverse=True)
+            fitness = self._fitness().__getitem__
+            ranked = sorted(range(len(self._population)), key=fitness, reverse=True)
             evictable = sorted(ranked[self.elitism :])  # oldest first
-            victim = evictable[0] if self.ageing else min(evictable, key=self._fitness)
+            victim = evictable[0] if self.ageing else min(evictable, key=fitness)
             del self._population[victim]
 
-    def _fitness(self, index: int) -> float:
-        objective = self._population[index][1]
-        return -math.inf if objective is None else objective
+    def _fitness(self) -> list[Any]:
+        """Each member's sort key, larger is fitter: the objective (failed: -inf), or with
+        several objectives NSGA-II's (-front, crowding distance) over the population."""
+        if self._objectives:
+            return crowded_ranks([member[2] for member in self._population])
+        return [-math.inf if m[1] is None else m[1] for m in self._population]
 
     def _select(self) -> Point:
         """Tournament: the fittest of ``tournament_size`` members drawn without replacement."""
         size = min(self.tournament_size, len(self._population))
         drawn = self._rng.choice(len(self._population), size=size, replace=False)
-        return self._population[max(drawn.tolist(), key=self._fitness)][0]
+        return self._population[max(drawn.tolist(), key=self._fitness().__getitem__)][0]
 
     def _state(self) -> dict[str, Any]:
         return {"population": self._population}

@@ -46,6 +46,16 @@ def synthetic_objective(space: SearchSpace, seed: int = 0) -> Objective:
     return lambda point: float(weights @ space.encode(point))
 
 
+def synthetic_parameters(space: SearchSpace, point: Point) -> int:
+    """A deterministic model size for a point: log-linear in its encoding, 1k to 10M or so.
+
+    Every synthetic result carries it as ``cost["parameters"]``, so multi-objective
+    strategies (objectives such as ``[score, -parameters]``) run the same suite.
+    """
+    weights = np.random.default_rng(12345).normal(size=space.encoding_size)
+    return int(round(10 ** (5 + 0.5 * np.tanh(float(weights @ space.encode(point))))))
+
+
 def run(
     strategy: SearchStrategy,
     objective: Objective,
@@ -63,17 +73,21 @@ def run(
     while len(asked) < trials:
         candidates = strategy.ask(min(batch, trials - len(asked)))
         for candidate in candidates:
-            strategy.tell(candidate, _result(candidate, objective, fails))
+            strategy.tell(candidate, _result(strategy.space, candidate, objective, fails))
         asked.extend(candidates)
     return asked
 
 
 def _result(
-    candidate: Candidate, objective: Objective, fails: Callable[[Candidate], bool]
+    space: SearchSpace,
+    candidate: Candidate,
+    objective: Objective,
+    fails: Callable[[Candidate], bool],
 ) -> TrialResult:
     if fails(candidate):
         return TrialResult.failure("synthetic failure")
-    return TrialResult(objective(candidate.point))
+    cost = {"parameters": synthetic_parameters(space, candidate.point)}
+    return TrialResult(objective(candidate.point), cost=cost)
 
 
 def _every_third(candidate: Candidate) -> bool:
@@ -145,7 +159,7 @@ class StrategyConformance:
         assert restored.pending == tuple(pending)
         for strategy in (original, restored):
             for candidate in pending:
-                strategy.tell(candidate, _result(candidate, objective, _every_third))
+                strategy.tell(candidate, _result(space, candidate, objective, _every_third))
         after = [
             run(s, objective, self.trials, self.batch, _every_third) for s in (original, restored)
         ]

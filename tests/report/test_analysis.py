@@ -15,7 +15,8 @@ from lgnas.report.trials import TrialRecord, comparable, read_trials
 
 
 def _trial(id: int, objective: float | None, parameters: int, fidelity: int | None = None):
-    return TrialRecord(id, {"x": id}, objective, parameters, 1.0, 1.0, fidelity)
+    cost = {"parameters": parameters}
+    return TrialRecord(id, {"x": id}, objective, parameters, 1.0, 1.0, fidelity, cost)
 
 
 def test_the_dimension_that_drives_the_objective_ranks_first_with_a_tight_interval(
