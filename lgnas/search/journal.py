@@ -59,38 +59,52 @@ class Journal:
             handle.flush()
             os.fsync(handle.fileno())
 
-    def lookup(self, candidate: Candidate, key: str) -> TrialResult | None:
-        """The recorded result of this candidate, if it finished before.
+    def lookup(self, trial: int, key: str, fidelity: int | None = None) -> TrialResult | None:
+        """The recorded result of trial number ``trial``, if it finished before.
+
+        A trial is one training of a point at one fidelity, numbered in the order the search
+        runs them (without a scheduler, the candidate's id). With ``fidelity`` given, the
+        record must be at it too: a multi-fidelity search trains a point once per fidelity.
 
         Raises:
-            ConfigError: The journal holds another point under this id (the search's settings
-                changed in a way its identity did not capture).
+            ConfigError: The journal holds another point or fidelity under this number (the
+                search's settings changed in a way its identity did not capture).
         """
-        record = self.trials.get(candidate.id)
+        record = self.trials.get(trial)
         if record is None:
             return None
-        if record["key"] != key:
+        recorded_fidelity = record.get("fidelity") if fidelity is not None else None
+        if record["key"] != key or recorded_fidelity != fidelity:
+            was = _describe(record["key"], recorded_fidelity)
             raise ConfigError(
-                f"{self.path}: trial {candidate.id} was {record['key']}, but the resumed search "
-                f"proposes {key}; the search settings changed, so start a new output directory"
+                f"{self.path}: trial {trial} was {was}, but the resumed search proposes "
+                f"{_describe(key, fidelity)}; the search settings changed, so start a new "
+                "output directory"
             )
         return TrialResult(**{name: record[name] for name in RESULT_FIELDS})
 
-    def record(self, candidate: Candidate, key: str, result: TrialResult, **extra: Any) -> None:
-        """Append one finished trial and flush it to disk."""
+    def record(
+        self, trial: int, candidate: Candidate, key: str, result: TrialResult, **extra: Any
+    ) -> None:
+        """Append trial number ``trial`` (of ``candidate``) and flush it to disk."""
         record = {
             "type": "trial",
-            "id": candidate.id,
+            "id": trial,
+            "candidate": candidate.id,
             "key": key,
             "point": candidate.point,
             **asdict(result),
             **extra,
         }
         self._write(record)
-        self.trials[candidate.id] = json.loads(json.dumps(record))
+        self.trials[trial] = json.loads(json.dumps(record))
 
     def __len__(self) -> int:
         return len(self.trials)
+
+
+def _describe(key: str, fidelity: int | None) -> str:
+    return key if fidelity is None else f"{key} at {fidelity} epochs"
 
 
 def _read_records(path: Path) -> Iterator[dict[str, Any]]:

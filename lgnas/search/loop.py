@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
+from lgnas.errors import ConfigError
 from lgnas.search.executor import Evaluate, Job, SerialExecutor, TrialExecutor
 from lgnas.search.journal import Journal
 from lgnas.search.progress import SearchProgress
+from lgnas.search.scheduler import FidelityScheduler, promote
 from lgnas.search.trial import Candidate, TrialResult
 from lgnas.space import SearchSpace
 from lgnas.strategies.base import SearchStrategy
@@ -30,23 +33,34 @@ class Budget:
 
 @dataclass
 class SearchOutcome:
-    """Every trial of a search, in order, with the best one."""
+    """Every trial of a search, in order, with the best one.
+
+    With a multi-fidelity scheduler a candidate has a trial per rung it reached; ``best`` and
+    ``top`` compare only trials at the highest fidelity present, since fewer epochs score
+    lower for reasons that have nothing to do with the architecture.
+    """
 
     trials: list[tuple[Candidate, TrialResult]] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)  # the space's key of each trial's point
+    epochs: int = 0  # training epochs spent, repeats and replayed trials' recorded ones included
 
     @property
     def best(self) -> tuple[Candidate, TrialResult] | None:
-        finished = [t for t in self.trials if t[1].ok]
+        finished = [t for _, t in self._comparable()]
         return max(finished, key=lambda t: t[1].objective) if finished else None
 
     def top(self, k: int) -> list[tuple[Candidate, TrialResult]]:
         """The ``k`` best successful trials, one per distinct point, best first."""
         best: dict[str, tuple[Candidate, TrialResult]] = {}
-        for key, trial in zip(self.keys, self.trials):
-            if trial[1].ok and key not in best:
-                best[key] = trial
+        for key, trial in self._comparable():
+            best.setdefault(key, trial)
         return sorted(best.values(), key=lambda t: -t[1].objective)[:k]
+
+    def _comparable(self) -> list[tuple[str, tuple[Candidate, TrialResult]]]:
+        ok = [(key, t) for key, t in zip(self.keys, self.trials) if t[1].ok]
+        levels = {t[1].fidelity for _, t in ok}
+        top = None if None in levels else max(levels, default=None)  # None: full fidelity
+        return [(key, t) for key, t in ok if t[1].fidelity == top]
 
 
 def run_search(
@@ -59,88 +73,173 @@ def run_search(
     fidelity: int | None = None,
     progress: SearchProgress | None = None,
     executor: TrialExecutor | None = None,
+    scheduler: FidelityScheduler | None = None,
 ) -> SearchOutcome:
     """Run (or resume) a search.
 
     Trials already in the journal are not trained again: the strategy, rebuilt with the same
     seed, is replayed through them (its proposals are checked against the journal), so a
     resumed search ends exactly as an uninterrupted one would. A point proposed twice is
-    trained once; the repeat reuses its result and costs no time. Trial time (failed trials
-    included) counts toward the time budget, also the recorded time of replayed trials.
+    trained once per fidelity; the repeat reuses its result and costs no time. Trial time
+    (failed trials included) counts toward the time budget, also the recorded time of
+    replayed trials.
 
     Each batch's new points go to ``executor`` (default: :class:`SerialExecutor`) at once; a
     result is journaled the moment it arrives, and the strategy is told in candidate order, so
     any executor gives the same search as the serial one.
+
+    With a ``scheduler``, candidates are asked a bracket at a time and trained rung by rung
+    (see :func:`_run_brackets`); otherwise each is trained once at ``fidelity`` epochs.
     """
-    outcome = SearchOutcome()
-    by_key: dict[str, TrialResult] = {}
-    seconds = 0.0
+    books = _Books(space, journal, progress)
     with (executor or SerialExecutor()).serving(evaluate) as running:
-        while not budget.spent(len(outcome.trials), seconds):
-            done = len(outcome.trials)
+        if scheduler is not None:
+            _run_brackets(strategy, scheduler, books, running, budget)
+            return books.outcome
+        while not budget.spent(len(books.outcome.trials), books.seconds):
+            done = len(books.outcome.trials)
             remaining = budget.trials - done if budget.trials is not None else batch_size
             candidates = strategy.ask(min(batch_size, remaining))
             if not candidates:  # the strategy has nothing left to propose
                 break
-            batch = _Batch(candidates, space, journal, by_key, progress, outcome)
-            results = batch.evaluate(running, fidelity)
-            for candidate, key, result in zip(candidates, batch.keys, results):
-                if key not in by_key:  # a repeat was not trained again
-                    seconds += float(result.cost.get("seconds", 0.0))
-                    by_key[key] = result
-                outcome.trials.append((candidate, result))
-                outcome.keys.append(key)
+            results = books.run(running, candidates, fidelity)
             for candidate, result in zip(candidates, results):
                 strategy.tell(candidate, result)
-    return outcome
+    return books.outcome
+
+
+def _run_brackets(
+    strategy: SearchStrategy,
+    scheduler: FidelityScheduler,
+    books: _Books,
+    running: TrialExecutor,
+    budget: Budget,
+) -> None:
+    """Successive-halving brackets until the budget is spent.
+
+    A trial at ``f`` epochs counts ``f / search fidelity`` of a trial toward ``budget.trials``,
+    so a trial budget means the same epochs with and without a scheduler. A rung runs only
+    if its epochs fit in what is left of the trial budget and the time budget is not spent;
+    a rung started is finished, and the first that does not fit ends the search.
+
+    The strategy hears each candidate once, when its bracket ends, with its result at the
+    highest fidelity it reached (the result carries that fidelity). One tell per candidate is
+    the ask/tell contract; the highest rung's score is the best estimate the search has; and a
+    candidate stopped early scores lower, just as the screening judged it.
+    """
+    if not strategy.supports_batch:
+        raise ConfigError(
+            f"search.scheduler={scheduler.kind} asks whole brackets at once, but "
+            f"{type(strategy).__name__} does not support batches; use search.scheduler=none"
+        )
+
+    def fits(epochs: int) -> bool:
+        """Whether a rung of ``epochs`` more epochs stays within the budget."""
+        trials = (books.epochs_asked + epochs) / scheduler.max_fidelity
+        over = budget.trials is not None and trials > budget.trials + 1e-9
+        return not over and not budget.spent(
+            books.epochs_asked / scheduler.max_fidelity, books.seconds
+        )
+
+    for bracket in scheduler.brackets():
+        candidates = strategy.ask(bracket.size)
+        if not candidates:
+            return
+        keys = [books.space.key(c.point) for c in candidates]
+        reached: dict[int, TrialResult] = {}
+        alive = list(range(len(candidates)))
+        for rung, (epochs, _) in enumerate(bracket.rungs):
+            if not fits(epochs * len(alive)):
+                return  # the strategy keeps this bracket's candidates pending: the search ends
+            results = books.run(running, [candidates[i] for i in alive], epochs)
+            reached.update(zip(alive, results))
+            if rung + 1 < len(bracket.rungs):
+                chosen = promote([keys[i] for i in alive], results, bracket.rungs[rung + 1][1])
+                alive = [alive[j] for j in chosen]
+            if not alive:
+                break
+        for position, candidate in enumerate(candidates):
+            strategy.tell(candidate, reached[position])
+
+
+class _Books:
+    """The search's running books: trials so far, results by (point, fidelity), time spent."""
+
+    def __init__(self, space: SearchSpace, journal: Journal, progress: SearchProgress | None):
+        self.space, self.journal, self.progress = space, journal, progress
+        self.outcome = SearchOutcome()
+        self.known: dict[tuple[str, int | None], TrialResult] = {}
+        self.seconds = 0.0
+        self.epochs_asked = 0  # epochs of every trial, repeats included (the trial budget)
+
+    def run(
+        self, executor: TrialExecutor, candidates: list[Candidate], fidelity: int | None
+    ) -> list[TrialResult]:
+        """Each candidate's result at ``fidelity``, in order; the trials added to the books."""
+        first = len(self.outcome.trials)
+        batch = _Batch(candidates, first, fidelity, self)
+        results = batch.evaluate(executor)
+        for candidate, key, result in zip(candidates, batch.keys, results):
+            if (key, fidelity) not in self.known:  # a repeat was not trained again
+                self.seconds += float(result.cost.get("seconds", 0.0))
+                self.outcome.epochs += int(result.cost.get("epochs", fidelity or 0))
+                self.known[key, fidelity] = result
+            self.epochs_asked += fidelity or 0
+            self.outcome.trials.append((candidate, result))
+            self.outcome.keys.append(key)
+        return results
 
 
 class _Batch:
-    """One batch of candidates: journal and repeat lookups, then its new points executed."""
+    """One batch of trials at one fidelity: journal and repeat lookups, then new ones run."""
 
     def __init__(
-        self,
-        candidates: list[Candidate],
-        space: SearchSpace,
-        journal: Journal,
-        known: dict[str, TrialResult],
-        progress: SearchProgress | None,
-        outcome: SearchOutcome,
+        self, candidates: list[Candidate], first: int, fidelity: int | None, books: _Books
     ) -> None:
-        self.candidates, self.journal, self.progress = candidates, journal, progress
-        self.keys = [space.key(c.point) for c in candidates]
-        self.known = dict(known)  # results by key, growing with this batch's journal hits
-        self.best = outcome.best[1] if outcome.best else None
+        self.candidates, self.first, self.fidelity = candidates, first, fidelity
+        self.journal, self.progress = books.journal, books.progress
+        self.keys = [books.space.key(c.point) for c in candidates]
+        # Results by key at this fidelity, growing with this batch's journal hits.
+        self.known = {key: r for (key, f), r in books.known.items() if f == fidelity}
+        self.best = books.outcome.best[1] if books.outcome.best else None
         self.results: dict[int, TrialResult] = {}  # by position in the batch
 
-    def evaluate(self, executor: TrialExecutor, fidelity: int | None) -> list[TrialResult]:
+    def evaluate(self, executor: TrialExecutor) -> list[TrialResult]:
         """Every candidate's result, in candidate order; new ones journaled as they finish."""
         waiting: dict[str, list[int]] = {}  # key -> positions that wait for its training
-        for position, (candidate, key) in enumerate(zip(self.candidates, self.keys)):
-            recorded = self.journal.lookup(candidate, key)
+        for position, key in enumerate(self.keys):
+            recorded = self.journal.lookup(self.first + position, key, self.fidelity)
             if recorded is not None:
                 self.known.setdefault(key, recorded)
                 self._finish(position, recorded)
             elif key in self.known:
-                self.journal.record(candidate, key, self.known[key], wall_seconds=0.0)
-                self._finish(position, self.known[key])
+                self._record(position, self.known[key], wall_seconds=0.0)
             else:
                 waiting.setdefault(key, []).append(position)
         firsts = [positions[0] for positions in waiting.values()]
-        jobs = [Job(first, self.candidates[first].point, fidelity) for first in firsts]
+        jobs = [Job(first, self.candidates[first].point, self.fidelity) for first in firsts]
         for job in jobs:
             if self.progress:
                 self.progress.start(self.candidates[job.tag])
         for finished in executor.run(jobs):
+            result = finished.result
+            if self.fidelity is not None and result.fidelity != self.fidelity:
+                # Journal and strategies see what was asked, whatever the evaluate callable says.
+                result = dataclasses.replace(result, fidelity=self.fidelity)
             for repeat, position in enumerate(waiting[self.keys[finished.tag]]):
                 wall = 0.0 if repeat else finished.wall_seconds  # a repeat is not trained again
-                candidate, key = self.candidates[position], self.keys[position]
-                self.journal.record(candidate, key, finished.result, wall_seconds=wall)
-                self._finish(position, finished.result)
+                self._record(position, result, wall_seconds=wall)
         missing = [c.id for i, c in enumerate(self.candidates) if i not in self.results]
         if missing:
             raise RuntimeError(f"the executor returned no result for trials {missing}")
         return [self.results[i] for i in range(len(self.candidates))]
+
+    def _record(self, position: int, result: TrialResult, wall_seconds: float) -> None:
+        candidate, key = self.candidates[position], self.keys[position]
+        self.journal.record(
+            self.first + position, candidate, key, result, wall_seconds=wall_seconds
+        )
+        self._finish(position, result)
 
     def _finish(self, position: int, result: TrialResult) -> None:
         self.results[position] = result

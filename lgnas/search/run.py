@@ -24,9 +24,11 @@ from lgnas.search.evaluator import TrialEvaluator
 from lgnas.search.executor import SerialExecutor, make_executor
 from lgnas.search.journal import Journal
 from lgnas.search.loop import Budget, SearchOutcome, run_search
+from lgnas.search.objectives import search_objectives
 from lgnas.search.progress import SearchProgress
+from lgnas.search.scheduler import FidelityScheduler
 from lgnas.space import SearchSpace
-from lgnas.strategies.registry import make_strategy
+from lgnas.strategies.scalarised import build_strategy
 from lgnas.train import fit, save_result
 
 logger = logging.getLogger(__name__)
@@ -80,6 +82,7 @@ def check_settings(settings: DictConfig, eval_cfg: DictConfig) -> None:
             f"search.objective={settings.objective!r} is not among the evaluated metrics "
             f"{logged}; change it or eval.metrics / eval.ks"
         )
+    FidelityScheduler.from_settings(settings)  # its own errors name the key at fault
 
 
 def search(cfg: DictConfig, output_dir: str | Path, show_progress: bool = True) -> SearchRun:
@@ -89,7 +92,8 @@ def search(cfg: DictConfig, output_dir: str | Path, show_progress: bool = True) 
     seed = int(cfg.seed)
     name, options = strategy_options(cfg)
     space = SearchSpace.from_dict(OmegaConf.to_container(cfg.search_space, resolve=True))
-    strategy = make_strategy(name, space, seed=seed, **options)
+    objectives = search_objectives(cfg.search)  # several: NSGA-II genetic, else scalarised
+    strategy = build_strategy(name, space, seed, options, objectives)
     split = prepare_dataset(cfg.dataset, seed=seed)
     settings = cfg.search
     identity = {
@@ -104,7 +108,16 @@ def search(cfg: DictConfig, output_dir: str | Path, show_progress: bool = True) 
         "fidelity": settings.fidelity,
         "trial_seconds": settings.get("trial_seconds"),
         "objective": settings.objective,
+        # Only when set, so journals of single-objective searches stay resumable.
+        **({"objectives": [o.spec for o in objectives]} if len(objectives) > 1 else {}),
     }
+    scheduler = FidelityScheduler.from_settings(settings)
+    if scheduler is not None:  # absent otherwise, so journals of earlier searches still resume
+        identity["scheduler"] = {
+            "kind": scheduler.kind,
+            "min_fidelity": scheduler.min_fidelity,
+            "eta": scheduler.eta,
+        }
     journal = Journal(output_dir / "journal.jsonl", identity)
     # What lgnas.recommend needs to rebuild the split and the models from the run directory.
     OmegaConf.save(cfg, output_dir / "config.yaml", resolve=True)
@@ -123,7 +136,9 @@ def search(cfg: DictConfig, output_dir: str | Path, show_progress: bool = True) 
             "search.batch_size=1: the executor gets one trial at a time; set search.batch_size "
             "to the number of trials to run at once"
         )
-    progress = SearchProgress(settings.trials, settings.objective) if show_progress else None
+    # With a scheduler the trial budget counts full-fidelity trials, not bar steps.
+    total = settings.trials if scheduler is None else None
+    progress = SearchProgress(total, settings.objective) if show_progress else None
     with progress or contextlib.nullcontext():
         outcome = run_search(
             strategy,
@@ -135,6 +150,7 @@ def search(cfg: DictConfig, output_dir: str | Path, show_progress: bool = True) 
             fidelity=settings.fidelity,
             progress=progress,
             executor=executor,
+            scheduler=scheduler,
         )
     write_leaderboard(outcome.trials, output_dir / "leaderboard.csv", settings.objective)
     finals = retrain_finalists(cfg, outcome, evaluate, split, output_dir)
@@ -143,13 +159,23 @@ def search(cfg: DictConfig, output_dir: str | Path, show_progress: bool = True) 
         title=f"lgnas search: {name} on {cfg.dataset.name}, seed {seed}",
         finals=finals,
         metrics=[settings.objective, "recall@20"],
-        notes=[
-            f"{len(outcome.trials)} trials at {settings.fidelity} epochs each; "
-            f"{sum(not r.ok for _, r in outcome.trials)} failed."
-        ],
+        notes=[_trials_note(outcome, settings.fidelity, scheduler)],
     )
-    write_search_analysis(output_dir, settings.objective)
+    write_search_analysis(output_dir, settings.objective, [o.spec for o in objectives])
     return SearchRun(outcome, finals, output_dir)
+
+
+def _trials_note(
+    outcome: SearchOutcome, fidelity: int | None, scheduler: FidelityScheduler | None
+) -> str:
+    failed = sum(not r.ok for _, r in outcome.trials)
+    if scheduler is None:
+        return f"{len(outcome.trials)} trials at {fidelity} epochs each; {failed} failed."
+    return (
+        f"{len(outcome.trials)} trials scheduled by {scheduler.kind} (eta {scheduler.eta}, "
+        f"{'/'.join(map(str, scheduler.ladder))} epochs), {outcome.epochs} training epochs "
+        f"in all; {failed} failed."
+    )
 
 
 def retrain_finalists(

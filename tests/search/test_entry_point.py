@@ -53,6 +53,19 @@ def test_search_writes_every_output(tmp_path: Path) -> None:
     assert "Best found vs best baseline" in done.stdout
 
 
+def test_successive_halving_journals_each_rung_and_reports_the_epochs(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    sha = ["search.scheduler=sha", "search.min_fidelity=1", "search.eta=2", "search.fidelity=4"]
+    settings = [*SMALL, *sha, "search.trials=3", "search.baselines=[]"]
+    done = _lgnas("+strategy=random", *settings, f"hydra.run.dir={run}", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    # One bracket, 3 full trials' worth of epochs: 4 candidates at 1 epoch, 2 at 2, 1 at 4.
+    trials = _trials(run / "journal.jsonl")
+    assert [r["fidelity"] for r in trials] == [1, 1, 1, 1, 2, 2, 4]
+    assert trials[-1]["candidate"] in {r["candidate"] for r in trials[4:6]}
+    assert "scheduled by sha (eta 2, 1/2/4 epochs)" in (run / "report.md").read_text()
+
+
 def test_without_a_strategy_it_says_how_to_choose_one(tmp_path: Path) -> None:
     done = _lgnas(*SMALL, cwd=tmp_path)
     assert done.returncode != 0
@@ -66,6 +79,7 @@ def test_without_a_strategy_it_says_how_to_choose_one(tmp_path: Path) -> None:
         ("+strategy=no_such_strategy", "Could not find 'strategy/no_such_strategy'"),
         ("search_space.dimensions.lr.choices=[]", "lr"),
         ("search.trials=many", "search.trials"),
+        ("search.scheduler=asha", "search.scheduler='asha' is unknown"),
     ],
 )
 def test_bad_input_is_one_clear_error(tmp_path: Path, override: str, message: str) -> None:
