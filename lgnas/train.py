@@ -32,6 +32,7 @@ from lgnas.models.best_weights import BestWeights
 from lgnas.models.early_stopping import WarmupEarlyStopping
 from lgnas.models.module import RecommenderModule
 from lgnas.models.recommender import GNNRecommender
+from lgnas.models.warm_start import ResumableCheckpoint
 
 # Lightning 2.6 calls a torch pytree API that torch 2.13 deprecates; nothing for users to do.
 warnings.filterwarnings("ignore", message=r"`isinstance\(treespec, LeafSpec\)` is deprecated")
@@ -45,10 +46,16 @@ class TrainResult:
     valid: dict[str, float]
     test: dict[str, float]
     best_epoch: int | None
-    epochs: int
+    epochs: int  # the model's epochs in all, those of a resumed checkpoint included
     train_seconds: float
     num_parameters: int
     module: RecommenderModule = field(repr=False)
+    start_epoch: int = 0  # epochs the fit resumed after (``resume_from``); 0: from scratch
+
+    @property
+    def epochs_trained(self) -> int:
+        """Epochs this fit trained itself."""
+        return self.epochs - self.start_epoch
 
 
 def resolve_model(cfg: DictConfig) -> tuple[Architecture, dict[str, Any]]:
@@ -97,6 +104,8 @@ def fit(
     max_seconds: float | None = None,
     test: bool = True,
     log_dir: Path | None = None,
+    resume_from: Path | None = None,
+    checkpoint_to: Path | None = None,
 ) -> TrainResult:
     """Train one architecture on ``split.train``, early-stopped on validation; test once.
 
@@ -107,11 +116,16 @@ def fit(
     to ``log_dir`` (see :func:`training_loggers`); without a ``log_dir`` nothing is logged.
     ``trainer.devices=N`` (N > 1) runs this fit in N spawned DDP processes
     (:mod:`lgnas.distributed`), never relaunching the calling script.
+
+    ``checkpoint_to`` saves the complete training state when training ends, and
+    ``resume_from`` continues such a checkpoint up to ``max_epochs`` (a multi-fidelity
+    search's warm start, :class:`~lgnas.models.warm_start.ResumableCheckpoint`); the result
+    then scores the best weights of all epochs, the resumed ones included.
     """
     world_size = processes_to_spawn(cfg.trainer)
     if world_size:
         options = {"max_epochs": max_epochs, "max_seconds": max_seconds, "test": test}
-        options["log_dir"] = log_dir
+        options.update(log_dir=log_dir, resume_from=resume_from, checkpoint_to=checkpoint_to)
         return fit_in_processes(world_size, architecture, optim, split, cfg, **options)
     torch.set_num_threads(int(cfg.threads))
     L.seed_everything(int(cfg.seed), workers=True, verbose=False)
@@ -146,9 +160,11 @@ def fit(
     if max_seconds is not None:
         trainer_args["max_time"] = {"seconds": max_seconds}
     trainer_args["logger"] = training_loggers(log_dir) if trainer_args.get("logger") else False
-    trainer = L.Trainer(**trainer_args, callbacks=[best, stopper], num_sanity_val_steps=0)
+    resumable = ResumableCheckpoint(checkpoint_to)
+    callbacks = [best, stopper, resumable]
+    trainer = L.Trainer(**trainer_args, callbacks=callbacks, num_sanity_val_steps=0)
     start = time.perf_counter()
-    trainer.fit(module, datamodule=data)
+    trainer.fit(module, datamodule=data, ckpt_path=resume_from)
     train_seconds = time.perf_counter() - start
     valid = _floats(trainer.validate(module, datamodule=data, verbose=False)[0])
     tested = _floats(trainer.test(module, datamodule=data, verbose=False)[0]) if test else {}
@@ -161,6 +177,7 @@ def fit(
         train_seconds=train_seconds,
         num_parameters=sum(p.numel() for p in module.parameters() if p.requires_grad),
         module=module,
+        start_epoch=resumable.start_epoch,
     )
 
 

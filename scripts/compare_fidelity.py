@@ -31,6 +31,7 @@ from lgnas.space import SearchSpace
 from lgnas.strategies.registry import make_strategy
 
 DEFAULTS = ["threads=1", "search.trial_seconds=null", "trainer.logger=false"]
+SCHEDULER_KEYS = ("min_fidelity", "eta", "warm_start")
 
 
 def search_once(cfg: DictConfig, trials: float, folder: Path) -> SearchOutcome:
@@ -40,9 +41,20 @@ def search_once(cfg: DictConfig, trials: float, folder: Path) -> SearchOutcome:
     space = SearchSpace.from_dict(OmegaConf.to_container(cfg.search_space, resolve=True))
     scheduler = FidelityScheduler.from_settings(cfg.search)
     # The budget is no part of the identity: a larger one resumes and extends a search.
-    journal = Journal(folder / "journal.jsonl", OmegaConf.to_container(cfg, resolve=True))
+    identity = OmegaConf.to_container(cfg, resolve=True)
+    if scheduler is None:  # settings it does not use: one full search serves every ladder
+        for key in SCHEDULER_KEYS:
+            identity["search"].pop(key, None)
+    journal = Journal(folder / "journal.jsonl", identity)
     split = prepare_dataset(cfg.dataset, seed=int(cfg.seed))
-    evaluate = TrialEvaluator(cfg, split, cfg.search.objective, cfg.search.trial_seconds)
+    warm = scheduler is not None and scheduler.warm_start
+    evaluate = TrialEvaluator(
+        cfg,
+        split,
+        cfg.search.objective,
+        cfg.search.trial_seconds,
+        checkpoint_dir=folder / "checkpoints" if warm else None,
+    )
     return run_search(
         make_strategy(name, space, seed=int(cfg.seed), **options),
         space,

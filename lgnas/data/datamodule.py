@@ -144,6 +144,14 @@ class RecDataModule(L.LightningDataModule):
         self._train_index = UserItemIndex([train], self.num_users)
         self._seen_at_test = UserItemIndex([train, split.valid], self.num_users)
 
+    def state_dict(self) -> dict[str, int]:
+        """The next training epoch's number, saved in Lightning checkpoints: a fit resumed from
+        one draws the batches an uninterrupted fit would have drawn."""
+        return {"epoch": self.train_batches.epoch}
+
+    def load_state_dict(self, state_dict: dict[str, int]) -> None:
+        self.train_batches.epoch = int(state_dict["epoch"])
+
     def _rank(self) -> tuple[int, int]:
         """This process's rank and the number of processes (1 unless under DDP)."""
         trainer = self.trainer

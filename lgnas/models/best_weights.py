@@ -40,6 +40,14 @@ class BestWeights(L.Callback):
                 k: v.detach().to("cpu", copy=True) for k, v in pl_module.state_dict().items()
             }
 
+    def state_dict(self) -> dict[str, Any]:
+        """What a resumed fit needs (a multi-fidelity search's warm start): best so far."""
+        return {"score": self.best_score, "epoch": self.best_epoch, "weights": self._state}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.best_score, self.best_epoch = state_dict["score"], state_dict["epoch"]
+        self._state = state_dict["weights"]
+
     def on_fit_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if self._state is not None:
             pl_module.load_state_dict(self._state)

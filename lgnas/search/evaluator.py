@@ -11,6 +11,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from lgnas.data.features import frozen_text
 from lgnas.data.splits import Split
 from lgnas.distributed import LIGHTNING_LOGGERS
 from lgnas.models.architecture import Architecture
@@ -43,6 +44,13 @@ class TrialEvaluator:
             its best weights so far (its ``cost`` shows the epochs it managed).
         log_dir: Where each trial logs its epochs (``<log_dir>/<trial_folder(...)>``), when
             ``trainer.logger`` is on.
+        checkpoint_dir: Warm start for multi-fidelity searches: a trial below the search's
+            full fidelity (``search.fidelity``) leaves its training state here, and a trial of
+            the same point at more epochs continues the highest-fidelity one found, paying
+            only for the extra epochs (``cost.epochs``; ``cost.resumed_from`` says where it
+            began). The scores equal those of training from scratch: batches and negatives
+            follow the epoch number, and the optimiser's state is restored too. ``None``:
+            every trial trains from scratch.
     """
 
     def __init__(
@@ -52,9 +60,13 @@ class TrialEvaluator:
         objective: str,
         max_seconds: float | None = None,
         log_dir: Path | None = None,
+        checkpoint_dir: Path | None = None,
     ) -> None:
         self.cfg = cfg
-        self.split = split
+        self.checkpoint_dir = checkpoint_dir
+        # Trials keep the text encoder frozen; LoRA fine-tuning (item_features.text.finetune)
+        # is for the final retrains, which train on the unmodified split.
+        self.split = frozen_text(split)
         self.objective = f"val/{objective}"
         self.max_seconds = max_seconds
         self.log_dir = log_dir
@@ -80,6 +92,7 @@ class TrialEvaluator:
                 max_seconds=self.max_seconds,
                 test=False,
                 log_dir=self.log_dir / trial_folder(point, fidelity) if self.log_dir else None,
+                **self._checkpoints(point, fidelity),
             )
         except Exception as error:  # a bad candidate, not a broken search
             spent = {"seconds": time.perf_counter() - start}  # failed time counts too
@@ -92,8 +105,10 @@ class TrialEvaluator:
             "parameters": result.num_parameters,
             "train_seconds": result.train_seconds,
             "seconds": time.perf_counter() - start,
-            "epochs": result.epochs,
+            "epochs": result.epochs_trained,
         }
+        if result.start_epoch:
+            cost["resumed_from"] = result.start_epoch
         try:
             cost["latency_ms_per_1k_users"] = latency_ms_per_1k_users(result.module.model)
         except Exception as error:  # a cost we could not measure does not fail the trial
@@ -106,3 +121,19 @@ class TrialEvaluator:
                 fidelity=fidelity,
             )
         return TrialResult(objective=value, metrics=result.valid, cost=cost, fidelity=fidelity)
+
+    def _checkpoints(self, point: Point, fidelity: int | None) -> dict[str, Path | None]:
+        """``fit``'s ``resume_from`` (this point's highest lower-fidelity checkpoint) and
+        ``checkpoint_to`` (kept only below full fidelity: nothing continues a full trial)."""
+        if self.checkpoint_dir is None or fidelity is None:
+            return {}
+
+        def saved(epochs: int) -> Path:
+            return self.checkpoint_dir / f"{trial_folder(point, epochs)}.ckpt"
+
+        lower = (saved(f) for f in range(fidelity - 1, 0, -1))
+        full = OmegaConf.select(self.cfg, "search.fidelity")
+        return {
+            "resume_from": next((path for path in lower if path.is_file()), None),
+            "checkpoint_to": saved(fidelity) if full is None or fidelity < int(full) else None,
+        }

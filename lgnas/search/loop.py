@@ -118,7 +118,8 @@ def _run_brackets(
     """Successive-halving brackets until the budget is spent.
 
     A trial at ``f`` epochs counts ``f / search fidelity`` of a trial toward ``budget.trials``,
-    so a trial budget means the same epochs with and without a scheduler. A rung runs only
+    so a trial budget means the same epochs with and without a scheduler; with the
+    scheduler's warm start a promoted trial counts only its epochs beyond the last rung. A rung runs only
     if its epochs fit in what is left of the trial budget and the time budget is not spent;
     a rung started is finished, and the first that does not fit ends the search.
 
@@ -148,10 +149,11 @@ def _run_brackets(
         keys = [books.space.key(c.point) for c in candidates]
         reached: dict[int, TrialResult] = {}
         alive = list(range(len(candidates)))
+        charges = scheduler.charges(bracket)
         for rung, (epochs, _) in enumerate(bracket.rungs):
-            if not fits(epochs * len(alive)):
+            if not fits(charges[rung] * len(alive)):
                 return  # the strategy keeps this bracket's candidates pending: the search ends
-            results = books.run(running, [candidates[i] for i in alive], epochs)
+            results = books.run(running, [candidates[i] for i in alive], epochs, charges[rung])
             reached.update(zip(alive, results))
             if rung + 1 < len(bracket.rungs):
                 chosen = promote([keys[i] for i in alive], results, bracket.rungs[rung + 1][1])
@@ -173,18 +175,26 @@ class _Books:
         self.epochs_asked = 0  # epochs of every trial, repeats included (the trial budget)
 
     def run(
-        self, executor: TrialExecutor, candidates: list[Candidate], fidelity: int | None
+        self,
+        executor: TrialExecutor,
+        candidates: list[Candidate],
+        fidelity: int | None,
+        charge: int | None = None,
     ) -> list[TrialResult]:
-        """Each candidate's result at ``fidelity``, in order; the trials added to the books."""
+        """Each candidate's result at ``fidelity``, in order; the trials added to the books.
+
+        Each trial counts ``charge`` epochs toward the trial budget (default: ``fidelity``).
+        """
+        charge = (fidelity or 0) if charge is None else charge
         first = len(self.outcome.trials)
         batch = _Batch(candidates, first, fidelity, self)
         results = batch.evaluate(executor)
         for candidate, key, result in zip(candidates, batch.keys, results):
             if (key, fidelity) not in self.known:  # a repeat was not trained again
                 self.seconds += float(result.cost.get("seconds", 0.0))
-                self.outcome.epochs += int(result.cost.get("epochs", fidelity or 0))
+                self.outcome.epochs += int(result.cost.get("epochs", charge))
                 self.known[key, fidelity] = result
-            self.epochs_asked += fidelity or 0
+            self.epochs_asked += charge
             self.outcome.trials.append((candidate, result))
             self.outcome.keys.append(key)
         return results

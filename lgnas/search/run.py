@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -117,12 +118,19 @@ def search(cfg: DictConfig, output_dir: str | Path, show_progress: bool = True) 
             "kind": scheduler.kind,
             "min_fidelity": scheduler.min_fidelity,
             "eta": scheduler.eta,
+            "warm_start": scheduler.warm_start,
         }
     journal = Journal(output_dir / "journal.jsonl", identity)
     # What lgnas.recommend needs to rebuild the split and the models from the run directory.
     OmegaConf.save(cfg, output_dir / "config.yaml", resolve=True)
+    checkpoints = output_dir / "checkpoints"  # lower rungs' training, for the warm start
     evaluate = TrialEvaluator(
-        cfg, split, settings.objective, settings.get("trial_seconds"), output_dir / "trials"
+        cfg,
+        split,
+        settings.objective,
+        settings.get("trial_seconds"),
+        output_dir / "trials",
+        checkpoint_dir=checkpoints if scheduler is not None and scheduler.warm_start else None,
     )
     budget = Budget(trials=settings.trials, seconds=settings.seconds)
     # Not part of the identity: where trials ran does not change them, so a search begun
@@ -152,6 +160,7 @@ def search(cfg: DictConfig, output_dir: str | Path, show_progress: bool = True) 
             executor=executor,
             scheduler=scheduler,
         )
+    shutil.rmtree(checkpoints, ignore_errors=True)  # the search is over: nothing continues
     write_leaderboard(outcome.trials, output_dir / "leaderboard.csv", settings.objective)
     finals = retrain_finalists(cfg, outcome, evaluate, split, output_dir)
     write_report(

@@ -48,12 +48,15 @@ class FidelityScheduler:
         min_fidelity: Epochs of the lowest rung.
         max_fidelity: Epochs of the top rung (the search's full fidelity).
         eta: Promotion factor: the best ``1/eta`` go on with ``eta`` times the epochs.
+        warm_start: Whether a promoted candidate continues its lower rung's training (the
+            evaluator keeps checkpoints), so a rung costs only its extra epochs.
     """
 
     kind: str
     min_fidelity: int
     max_fidelity: int
     eta: int = 3
+    warm_start: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in SCHEDULERS[1:]:
@@ -63,6 +66,8 @@ class FidelityScheduler:
         _check_int("search.fidelity", self.max_fidelity, 1)
         _check_int("search.min_fidelity", self.min_fidelity, 1)
         _check_int("search.eta", self.eta, 2)
+        if not isinstance(self.warm_start, bool):
+            raise ConfigError(f"search.warm_start={self.warm_start!r} must be true or false")
         if self.min_fidelity > self.max_fidelity:
             raise ConfigError(
                 f"search.min_fidelity={self.min_fidelity} exceeds search.fidelity="
@@ -86,6 +91,13 @@ class FidelityScheduler:
             n = self.eta**s
         rungs = self.ladder[top - s :]
         return Bracket(tuple((f, max(1, n // self.eta**j)) for j, f in enumerate(rungs)))
+
+    def charges(self, bracket: Bracket) -> list[int]:
+        """Epochs each candidate of each rung trains: all of the rung's, or with a warm start
+        only those beyond the previous rung's."""
+        epochs = [f for f, _ in bracket.rungs]
+        before = [0, *epochs[:-1]] if self.warm_start else [0] * len(epochs)
+        return [f - b for f, b in zip(epochs, before)]
 
     def brackets(self) -> Iterator[Bracket]:
         """The brackets to run, in order, without end (the loop's budget stops them)."""
@@ -114,6 +126,7 @@ class FidelityScheduler:
             min_fidelity=settings.get("min_fidelity"),
             max_fidelity=settings.get("fidelity"),
             eta=settings.get("eta", 3),
+            warm_start=settings.get("warm_start", False),
         )
 
 

@@ -59,10 +59,15 @@ def test_successive_halving_journals_each_rung_and_reports_the_epochs(tmp_path: 
     settings = [*SMALL, *sha, "search.trials=3", "search.baselines=[]"]
     done = _lgnas("+strategy=random", *settings, f"hydra.run.dir={run}", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    # One bracket, 3 full trials' worth of epochs: 4 candidates at 1 epoch, 2 at 2, 1 at 4.
+    # 3 full trials' worth of epochs (12). A bracket screens 4 candidates at 1 epoch, goes on
+    # with 2 to 2 epochs and 1 to 4; each promoted trial continues its last rung's checkpoint
+    # (search.warm_start), so a bracket costs 4 + 2 + 2 epochs and a second one can start.
     trials = _trials(run / "journal.jsonl")
-    assert [r["fidelity"] for r in trials] == [1, 1, 1, 1, 2, 2, 4]
-    assert trials[-1]["candidate"] in {r["candidate"] for r in trials[4:6]}
+    assert [r["fidelity"] for r in trials] == [1, 1, 1, 1, 2, 2, 4, 1, 1, 1, 1]
+    assert trials[6]["candidate"] in {r["candidate"] for r in trials[4:6]}
+    assert [r["cost"].get("resumed_from") for r in trials[4:7]] == [1, 1, 2]
+    assert [r["cost"]["epochs"] for r in trials] == [1] * 6 + [2] + [1] * 4
+    assert not (run / "checkpoints").exists()  # removed when the search ends
     assert "scheduled by sha (eta 2, 1/2/4 epochs)" in (run / "report.md").read_text()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -162,6 +163,18 @@ def test_the_trial_budget_counts_full_fidelity_epochs(tmp_path: Path) -> None:
     assert [r.fidelity for _, r in outcome.trials[13:]] == [2] * 9
 
 
+def test_a_warm_start_charges_only_the_epochs_beyond_the_last_rung(tmp_path: Path) -> None:
+    warm = dataclasses.replace(SHA, warm_start=True)
+    assert [warm.charges(b) for b in (warm.bracket(2), warm.bracket(0))] == [[2, 4, 12], [18]]
+    assert SHA.charges(SHA.bracket(2)) == [2, 6, 18]
+    outcome, evaluate = _search(tmp_path, "random", warm, trials=4.9)
+    # A bracket now costs 9 x 2 + 3 x 4 + 1 x 12 = 42 epochs, so the same 88.2-epoch budget
+    # runs two whole brackets (the cold search ran one and a rung) and stops before a third.
+    assert outcome.epochs == 84
+    assert [f for _, f in evaluate.trained].count(18) == 2
+    assert len(outcome.trials) == 26
+
+
 class OneAtATime(RandomSearch):
     supports_batch = False
 
@@ -194,6 +207,7 @@ SETTINGS = {
         ({"min_fidelity": None}, r"search.min_fidelity=None must be a whole number >= 1"),
         ({"min_fidelity": 20}, r"search.min_fidelity=20 exceeds search.fidelity=18"),
         ({"fidelity": None}, r"search.scheduler=sha needs search.fidelity"),
+        ({"warm_start": "yes"}, r"search.warm_start='yes' must be true or false"),
     ],
 )
 def test_bad_scheduler_settings_name_the_key(change: dict, message: str) -> None:

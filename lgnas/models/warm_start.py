@@ -1,0 +1,40 @@
+"""Checkpoints that let a later, longer training continue a shorter one."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import lightning as L
+
+
+class ResumableCheckpoint(L.Callback):
+    """Saves the complete training state when training ends; notes where a resumed fit began.
+
+    A multi-fidelity search trains a promoted candidate for more epochs: continuing from its
+    lower-rung checkpoint costs only the extra epochs. The checkpoint holds the last weights,
+    the optimiser's moments, the epoch counter and every callback's state (the best
+    validation weights so far, early stopping's counters), and is written in ``on_train_end``,
+    before :class:`~lgnas.models.best_weights.BestWeights` puts the best weights back, so a
+    resumed fit carries on exactly where this one stopped. The file is written whole or not
+    at all (a temporary name, then a rename), so a killed trial never leaves a torn one.
+
+    Args:
+        path: Where to save when training ends (``None``: save nothing).
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.start_epoch = 0
+
+    def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self.start_epoch = trainer.current_epoch  # restored from a checkpoint by now
+
+    def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_name(self.path.name + ".partial")
+        trainer.save_checkpoint(partial)
+        if trainer.is_global_zero:
+            os.replace(partial, self.path)
