@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import lightning as L
+import torch
 
 
 class ResumableCheckpoint(L.Callback):
@@ -15,8 +17,9 @@ class ResumableCheckpoint(L.Callback):
     lower-rung checkpoint costs only the extra epochs. The checkpoint holds the last weights,
     the optimiser's moments, the epoch counter and every callback's state (the best
     validation weights so far, early stopping's counters), and is written in ``on_train_end``,
-    before :class:`~lgnas.models.best_weights.BestWeights` puts the best weights back, so a
-    resumed fit carries on exactly where this one stopped. The file is written whole or not
+    before :class:`~lgnas.models.best_weights.BestWeights` puts the best weights back, with
+    torch's random state (dropout draws from it), so a resumed fit carries on exactly where
+    this one stopped. The file is written whole or not
     at all (a temporary name, then a rename), so a killed trial never leaves a torn one.
 
     Args:
@@ -26,6 +29,12 @@ class ResumableCheckpoint(L.Callback):
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self.start_epoch = 0
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"torch_rng": torch.get_rng_state()}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        torch.set_rng_state(state_dict["torch_rng"])
 
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         self.start_epoch = trainer.current_epoch  # restored from a checkpoint by now

@@ -42,20 +42,24 @@ def test_a_time_limit_ends_a_trial_early_but_scores_it(evaluator_parts) -> None:
     assert result.cost["epochs"] < 10_000
 
 
-def test_a_promoted_trial_continues_its_lower_rung_checkpoint(evaluator_parts, tmp_path) -> None:
+@pytest.mark.parametrize("dropout", [0.0, 0.3])
+def test_a_promoted_trial_continues_its_lower_rung_checkpoint(
+    evaluator_parts, tmp_path, dropout
+) -> None:
+    point = {**POINT, "dropout": dropout}  # dropout: torch's random state carries over too
     cfg, split = evaluator_parts
     cfg = cfg.copy()
     cfg.search.fidelity = 4
     warm = TrialEvaluator(cfg, split, "ndcg@20", checkpoint_dir=tmp_path)
-    screened = warm(POINT, fidelity=2)
+    screened = warm(point, fidelity=2)
     assert screened.cost["epochs"] == 2 and "resumed_from" not in screened.cost
     assert len(list(tmp_path.glob("*-e2.ckpt"))) == 1
-    promoted = warm(POINT, fidelity=4)
+    promoted = warm(point, fidelity=4)
     assert promoted.cost["epochs"] == 2 and promoted.cost["resumed_from"] == 2
     assert not list(tmp_path.glob("*-e4.ckpt"))  # nothing continues a full-fidelity trial
     # Weights, optimiser moments, batches and the best-so-far all carry over: the continued
     # training scores exactly what four epochs from scratch score.
-    cold = TrialEvaluator(cfg, split, "ndcg@20")(POINT, fidelity=4)
+    cold = TrialEvaluator(cfg, split, "ndcg@20")(point, fidelity=4)
     assert cold.cost["epochs"] == 4
     assert promoted.metrics == cold.metrics
 
