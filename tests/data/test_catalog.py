@@ -119,3 +119,28 @@ def test_data_errors_surface_from_the_pipeline(tmp_path: Path) -> None:
         prepare_dataset({**ML100K, "rating_threshold": 9}, seed=0)
     with pytest.raises(DataError, match="not-here"):
         prepare_dataset({**ML100K, "path": str(tmp_path / "not-here")}, seed=0)
+
+
+def test_temporal_cold_config_makes_the_newest_items_cold_and_drops_the_year(
+    data_dir: Path,
+) -> None:
+    from hydra import compose, initialize_config_dir
+
+    from lgnas.config import config_dir
+
+    with initialize_config_dir(config_dir(), version_base=None):
+        cfg = compose("config", overrides=["dataset=ml100k_cold_temporal"])
+    assert "release_year" not in cfg.dataset.item_features.text.template
+    assert cfg.dataset.item_features.meta.year_bucket == 10  # the decade stays
+    # The split itself, without encoding texts: the cold items are the last first-rated ones.
+    dataset = OmegaConf.to_container(cfg.dataset, resolve=True)
+    del dataset["item_features"]
+    split = prepare_dataset(dataset, seed=0)
+    data = split.train
+    first_seen = np.full(data.num_items, np.inf)
+    for part in (split.train, split.valid, split.test):
+        np.minimum.at(first_seen, part.item, part.timestamp)
+    cold = np.zeros(data.num_items, dtype=bool)
+    cold[split.cold_items] = True
+    assert cold.sum() == round(0.2 * data.num_items)
+    assert first_seen[cold].min() >= first_seen[~cold].max()
