@@ -10,12 +10,16 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from lgnas.data.interactions import Interactions
 from lgnas.errors import ConfigError, DataError
+
+if TYPE_CHECKING:
+    from lgnas.text.lora import TextFinetune
 
 # Templates for the side tables lgnas's loaders produce, tried in order when none is given.
 DEFAULT_TEMPLATES = (
@@ -130,10 +134,19 @@ class ItemContent:
     Attributes:
         text: Language-model embeddings of the item texts, ``[num_items, d_text]``.
         meta: Categorical metadata codes, ``[num_items, d_meta]``.
+        text_finetune: Set only when ``item_features.text.finetune.rank > 0``: the item
+            texts, their encoder and the LoRA settings, so a model using ``text`` fine-tunes
+            the encoder during training (:mod:`lgnas.text.lora`); ``text`` then holds the
+            embeddings it starts from. None (the default) keeps every model on ``text``.
     """
 
     text: np.ndarray | None = None
     meta: np.ndarray | None = None
+    text_finetune: TextFinetune | None = None
+
+    def frozen(self) -> ItemContent:
+        """The same content with the text encoder frozen (no LoRA fine-tuning)."""
+        return self if self.text_finetune is None else replace(self, text_finetune=None)
 
     def select(self, kind: str) -> np.ndarray:
         """The content an architecture's ``item_content`` names: text, meta or both."""
@@ -148,7 +161,19 @@ class ItemContent:
         return np.concatenate(parts, axis=1).astype(np.float32)
 
 
-_TEXT_KEYS = ("template", "encoder", "cache_dir", "batch_size", "progress")
+_TEXT_KEYS = ("template", "encoder", "cache_dir", "batch_size", "progress", "finetune")
+
+
+def frozen_text(split: Any) -> Any:
+    """``split`` (a :class:`lgnas.data.splits.Split`) with its text encoder frozen.
+
+    A search's trials use it: the encoder stays frozen while architectures are compared, and
+    LoRA fine-tuning (``item_features.text.finetune``) happens in the final retrains only.
+    """
+    content = split.item_content
+    if content is None or content.text_finetune is None:
+        return split
+    return replace(split, item_content=content.frozen())
 
 
 def build_item_content(data: Interactions, cfg: Mapping[str, object]) -> ItemContent:
@@ -156,12 +181,20 @@ def build_item_content(data: Interactions, cfg: Mapping[str, object]) -> ItemCon
 
     ``text: {template, encoder, cache_dir, batch_size, progress}`` encodes item texts (once,
     cached; see :mod:`lgnas.text`); ``meta: {multi_hot, one_hot, year, year_bucket}`` builds
-    :func:`item_metadata`. Either may be left out.
+    :func:`item_metadata`. Either may be left out. ``text.finetune: {rank, alpha, dropout,
+    target_modules, lr, items_per_step}`` with ``rank > 0`` (off by default) also hands the
+    texts to the model for LoRA fine-tuning of the encoder (:mod:`lgnas.text.lora`).
     """
+    if cfg.get("text") is None and cfg.get("finetune") is not None:
+        raise ConfigError(
+            "item_features.finetune: LoRA fine-tuning of the text encoder needs item text; "
+            "configure item_features.text (see conf/dataset/ml100k_text.yaml) and set "
+            "item_features.text.finetune.rank instead."
+        )
     unknown = sorted(set(cfg) - {"text", "meta"})
     if unknown:
         raise ConfigError(f"item_features: unknown key(s) {unknown}; valid keys: ['meta', 'text'].")
-    text = meta = None
+    text = meta = finetune = None
     if cfg.get("text") is not None:
         options = dict(cfg["text"])  # type: ignore[call-overload]
         bad = sorted(set(options) - set(_TEXT_KEYS))
@@ -170,14 +203,22 @@ def build_item_content(data: Interactions, cfg: Mapping[str, object]) -> ItemCon
                 f"item_features.text: unknown key(s) {bad}; valid: {list(_TEXT_KEYS)}."
             )
         from lgnas.text import DEFAULT_ENCODER, cached_embeddings
+        from lgnas.text.lora import LoraSettings, TextFinetune, require_peft
 
+        lora = LoraSettings.from_config(options.get("finetune"))
+        if lora.enabled:
+            require_peft()  # before minutes of encoding, not after
+        texts = item_texts(data, options.get("template"))
+        encoder = str(options.get("encoder") or DEFAULT_ENCODER)
         text, _ = cached_embeddings(
-            item_texts(data, options.get("template")),
-            str(options.get("encoder") or DEFAULT_ENCODER),
+            texts,
+            encoder,
             cache_dir=options.get("cache_dir"),
             batch_size=int(options.get("batch_size", 64)),
             progress=bool(options.get("progress", True)),
         )
+        if lora.enabled:
+            finetune = TextFinetune(lora, encoder, tuple(texts))
     if cfg.get("meta") is not None:
         options = dict(cfg["meta"])  # type: ignore[call-overload]
         try:
@@ -188,4 +229,4 @@ def build_item_content(data: Interactions, cfg: Mapping[str, object]) -> ItemCon
                 "['multi_hot', 'one_hot', 'year', 'year_bucket']."
             ) from None
         meta = item_metadata(data, spec)
-    return ItemContent(text=text, meta=meta)
+    return ItemContent(text=text, meta=meta, text_finetune=finetune)

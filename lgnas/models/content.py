@@ -1,13 +1,20 @@
 """Item content in the embedding space: small trainable adapters and fusion with ID embeddings.
 
 The content itself (language-model embeddings, metadata codes) stays frozen; only the
-adapter and the fusion weights train, so a search can afford to try many of them.
+adapter and the fusion weights train, so a search can afford to try many of them. The one
+exception is opt-in: with ``item_features.text.finetune.rank > 0`` the text embeddings come
+from a LoRA-adapted encoder that trains too (:mod:`lgnas.text.lora`).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 from torch import Tensor, nn
+
+if TYPE_CHECKING:
+    from lgnas.text.lora import LoraTextEncoder, TextFinetune
 
 ADAPTERS = ("linear", "mlp", "lowrank")
 FUSIONS = ("none", "add", "concat", "gate")
@@ -43,6 +50,11 @@ class ItemContentEncoder(nn.Module):
         rank: Rank of the ``lowrank`` adapter.
         fusion: One of :data:`FUSIONS`.
         id_dropout: Training-time probability of dropping an item's ID embedding.
+        text_finetune: LoRA fine-tuning of the text encoder (None: frozen text, the
+            default). The first ``text_dim`` columns of ``content`` are then the text
+            embeddings it starts from; each forward takes them from
+            :class:`lgnas.text.lora.LoraTextEncoder` instead (``text_encoder``).
+        text_dim: Width of the text part of ``content`` (with ``text_finetune``).
     """
 
     def __init__(
@@ -54,6 +66,8 @@ class ItemContentEncoder(nn.Module):
         rank: int,
         fusion: str,
         id_dropout: float = 0.0,
+        text_finetune: TextFinetune | None = None,
+        text_dim: int = 0,
     ) -> None:
         super().__init__()
         self.register_buffer("content", content.float(), persistent=False)
@@ -62,10 +76,27 @@ class ItemContentEncoder(nn.Module):
         self.fusion = fusion
         self.id_dropout = id_dropout
         self.mix = nn.Linear(2 * dim, dim) if fusion in ("concat", "gate") else None
+        # Registered last, so without fine-tuning parameters and their order are unchanged.
+        self.text_encoder: LoraTextEncoder | None = None
+        self.text_dim = text_dim
+        if text_finetune is not None:
+            from lgnas.text.lora import LoraTextEncoder
+
+            self.text_encoder = LoraTextEncoder(text_finetune, self.content[:, :text_dim])
+
+    def set_batch_items(self, items: Tensor) -> None:
+        """Announce the next training step's items (fine-tuned text re-encodes only those)."""
+        if self.text_encoder is not None:
+            self.text_encoder.set_batch_items(items)
 
     def forward(self, item_id: Tensor | None) -> Tensor:
         """``[num_items, dim]`` item representations; ``item_id`` is None for ``fusion=none``."""
-        content = self.adapter(self.content)
+        content = self.content
+        if self.text_encoder is not None:
+            text = self.text_encoder()
+            rest = content[:, self.text_dim :]
+            content = torch.cat([text, rest], dim=1) if rest.shape[1] else text
+        content = self.adapter(content)
         if item_id is None:
             return content
         keep = self.has_id

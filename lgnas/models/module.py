@@ -69,6 +69,10 @@ class RecommenderModule(L.LightningModule):
         self._epoch_steps += 1
         return total
 
+    def on_train_batch_start(self, batch: tuple[Tensor, Tensor, Tensor], batch_idx: int) -> None:
+        # A LoRA-fine-tuned text encoder re-encodes only this batch's items (lgnas.text.lora).
+        self.model.set_batch_items(batch[1], batch[2])
+
     def on_train_epoch_start(self) -> None:
         self._epoch_loss = torch.zeros((), device=self.device)
         self._epoch_steps = 0
@@ -120,7 +124,7 @@ class RecommenderModule(L.LightningModule):
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
         return torch.optim.Adam(
-            self.model.parameters(),
+            self.model.optimizer_groups(self.hparams.lr),
             lr=self.hparams.lr,
             weight_decay=self.hparams.weight_decay,
             fused=True,

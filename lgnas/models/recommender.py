@@ -57,6 +57,9 @@ class GNNRecommender(nn.Module):
             degree = torch.bincount(graph.item, minlength=self.num_items)
             isolated = torch.cat([torch.zeros(self.num_users, dtype=torch.bool), degree == 0])
             self.register_buffer("isolated", isolated.unsqueeze(1), persistent=False)
+            # Fine-tuning the text encoder (opt-in, lgnas.text.lora) when the items use text.
+            finetune = content.text_finetune if content is not None else None
+            uses_text = arch.item_content in ("text", "both") and finetune is not None
             self.item_content = ItemContentEncoder(
                 torch.as_tensor(vectors),
                 degree > 0,
@@ -65,6 +68,8 @@ class GNNRecommender(nn.Module):
                 arch.adapter_rank,
                 arch.fusion,
                 arch.id_dropout,
+                text_finetune=finetune if uses_text else None,
+                text_dim=content.text.shape[1] if uses_text else 0,
             )
         self.ops = nn.ModuleList(build_op(op, arch.dim, arch.heads) for op in arch.op)
         self.transforms = nn.ModuleList(
@@ -106,8 +111,30 @@ class GNNRecommender(nn.Module):
             "adapter": count(content.adapter if content else None),
             "fusion": count(content.mix if content else None),
         }
+        if content is not None and content.text_encoder is not None:
+            parts["text_lora"] = count(content.text_encoder)  # only the LoRA matrices train
         parts["layers"] = count(self) - sum(parts.values())
         return parts
+
+    def set_batch_items(self, *items: Tensor) -> None:
+        """The next training step's item ids (positives, negatives): with LoRA fine-tuning
+        of the text encoder, only those items' texts are re-encoded (lgnas.text.lora)."""
+        if self.item_content is not None:
+            self.item_content.set_batch_items(torch.cat([i.reshape(-1) for i in items]))
+
+    def optimizer_groups(self, lr: float) -> list[dict]:
+        """Parameter groups for the optimiser: everything at ``lr``, except the LoRA weights
+        of a fine-tuned text encoder, which get their own rate (``finetune.lr``, null:
+        ``lr``). The frozen base encoder is left out. Without fine-tuning: one group holding
+        ``self.parameters()``, as before."""
+        text = self.item_content.text_encoder if self.item_content is not None else None
+        if text is None:
+            return [{"params": list(self.parameters())}]
+        lora = text.lora_parameters()
+        frozen_or_lora = {id(p) for p in text.parameters()}
+        rest = [p for p in self.parameters() if id(p) not in frozen_or_lora]
+        lora_lr = text.settings.lr if text.settings.lr is not None else lr
+        return [{"params": rest}, {"params": lora, "lr": lora_lr}]
 
     @property
     def output_dim(self) -> int:

@@ -119,9 +119,9 @@ def _run_brackets(
 
     A trial at ``f`` epochs counts ``f / search fidelity`` of a trial toward ``budget.trials``,
     so a trial budget means the same epochs with and without a scheduler; with the
-    scheduler's warm start a promoted trial counts only its epochs beyond the last rung. A rung runs only
-    if its epochs fit in what is left of the trial budget and the time budget is not spent;
-    a rung started is finished, and the first that does not fit ends the search.
+    scheduler's warm start a promoted trial counts only its epochs beyond the last rung. A
+    rung runs only if its epochs fit in what is left of the trial budget and the time budget
+    is not spent; a rung started is finished, and the first that does not fit ends the search.
 
     The strategy hears each candidate once, when its bracket ends, with its result at the
     highest fidelity it reached (the result carries that fidelity). One tell per candidate is

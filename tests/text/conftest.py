@@ -49,3 +49,26 @@ def ml100k_embeddings(ml100k_items: Interactions, text_cache: Path) -> tuple[np.
     return cached_embeddings(
         item_texts(ml100k_items), "all-MiniLM-L6-v2", cache_dir=text_cache, progress=False
     )
+
+
+@pytest.fixture(scope="session")
+def cold_train_config(text_cache):
+    """Composes the train config on ``dataset=ml100k_cold`` (plus overrides), its text
+    embeddings in the session cache."""
+    from hydra import compose, initialize_config_dir
+
+    from lgnas.config import config_dir
+
+    def composed(*overrides: str):
+        with initialize_config_dir(config_dir(), version_base=None):
+            return compose(
+                "train",
+                overrides=[
+                    "dataset=ml100k_cold",
+                    f"dataset.item_features.text.cache_dir={text_cache}",
+                    "dataset.item_features.text.progress=false",
+                    *overrides,
+                ],
+            )
+
+    return composed

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hydra import compose, initialize_config_dir
 
-from lgnas.config import config_dir
 from lgnas.data.catalog import prepare_dataset
 from lgnas.errors import ConfigError
 from lgnas.graph.bipartite import BipartiteGraph
@@ -14,30 +12,12 @@ from lgnas.models.architecture import Architecture
 from lgnas.models.recommender import GNNRecommender
 
 
-def _train_config(text_cache, *overrides: str):
-    """The train config on ``dataset=ml100k_cold``, its embeddings in the session cache."""
-    with initialize_config_dir(config_dir(), version_base=None):
-        return compose(
-            "train",
-            overrides=[
-                "dataset=ml100k_cold",
-                f"dataset.item_features.text.cache_dir={text_cache}",
-                "dataset.item_features.text.progress=false",
-                *overrides,
-            ],
-        )
-
-
-def _cold_config(text_cache, temporal: bool = False):
-    return _train_config(text_cache, f"dataset.split.temporal={temporal}").dataset
-
-
 @pytest.mark.parametrize("temporal", [False, True])
 def test_cold_config_gives_content_and_no_cold_item_in_training(
-    temporal: bool, ml100k_embeddings, text_cache, data_dir, monkeypatch
+    temporal: bool, ml100k_embeddings, cold_train_config, data_dir, monkeypatch
 ) -> None:
     monkeypatch.setenv("LGNAS_DATA_DIR", str(data_dir))
-    split = prepare_dataset(_cold_config(text_cache, temporal), seed=0)
+    split = prepare_dataset(cold_train_config(f"dataset.split.temporal={temporal}").dataset, 0)
     content = split.item_content
     np.testing.assert_array_equal(content.text, ml100k_embeddings[0])  # served from the cache
     assert content.meta.shape == (1682, 19 + 8)  # 19 genres, 8 release decades
@@ -54,9 +34,9 @@ def test_cold_config_gives_content_and_no_cold_item_in_training(
     assert items[cold].abs().sum(1).min() > 0
 
 
-def test_unknown_item_feature_keys_are_refused(text_cache, data_dir, monkeypatch) -> None:
+def test_unknown_item_feature_keys_are_refused(cold_train_config, data_dir, monkeypatch) -> None:
     monkeypatch.setenv("LGNAS_DATA_DIR", str(data_dir))
-    cfg = dict(_cold_config(text_cache))
+    cfg = dict(cold_train_config().dataset)
     cfg["item_features"] = {"text": {"template": "{movie_title}", "model": "x"}}
     with pytest.raises(ConfigError, match=r"item_features.text: unknown key\(s\) \['model'\]"):
         prepare_dataset(cfg, seed=0)
@@ -66,7 +46,7 @@ def test_unknown_item_feature_keys_are_refused(text_cache, data_dir, monkeypatch
 
 
 def test_a_text_model_trained_by_fit_ranks_cold_items_above_random(
-    text_cache, ml100k_embeddings, data_dir, monkeypatch
+    cold_train_config, ml100k_embeddings, data_dir, monkeypatch
 ) -> None:
     from lgnas.coldstart import evaluate_groups, item_groups, model_scorer, random_scores
     from lgnas.search.evaluator import quiet_lightning
@@ -74,8 +54,7 @@ def test_a_text_model_trained_by_fit_ranks_cold_items_above_random(
 
     monkeypatch.setenv("LGNAS_DATA_DIR", str(data_dir))
     quiet_lightning()
-    cfg = _train_config(
-        text_cache,
+    cfg = cold_train_config(
         "trainer.max_epochs=2",
         "trainer.enable_progress_bar=false",
         "eval.metrics=[recall,ndcg]",
