@@ -231,14 +231,20 @@ class SearchSpace:
         if v.shape != (self.encoding_size,):
             raise ValueError(f"expected a vector of length {self.encoding_size}, got {v.shape}")
         v = np.clip(np.nan_to_num(v, nan=_INACTIVE_CODE), 0.0, 1.0)
-        where = {name: (start, width) for name, start, width in self._offsets}
 
         def source(dim: Dimension, layer: int | None) -> Any:
-            start, width = where[dim.name]
-            start += (layer or 0) * width
-            return dim.decode(v[start : start + width])
+            return dim.decode(v[self.block(dim.name, layer)])
 
         return self._build(None, source)
+
+    def block(self, name: str, layer: int | None = None) -> slice:
+        """Where dimension ``name`` (its gene of ``layer``, for a per-layer one) sits in
+        :meth:`encode`'s vector; strategies that read positions gene by gene use it."""
+        for dim_name, start, width in self._offsets:
+            if dim_name == name:
+                start += (layer or 0) * width
+                return slice(start, start + width)
+        raise KeyError(f"{name!r} is not a dimension of this space")
 
     # -- finite spaces --------------------------------------------------------------------------
 

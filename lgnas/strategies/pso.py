@@ -11,27 +11,6 @@ from lgnas.space import Categorical, Dimension, SearchSpace
 from lgnas.strategies.base import SearchStrategy, _check_at_least, _check_unit_interval
 
 
-def block_starts(space: SearchSpace) -> dict[tuple[str, int | None], int]:
-    """Where each gene's block starts in :meth:`SearchSpace.encode`'s vector, by
-    ``(dimension, layer)``.
-
-    The encoding lays blocks out as :meth:`SearchSpace.categorical_dims` lists decisions
-    (dimension order, one block per possible layer); the total is checked against
-    ``encoding_size`` so that a change of layout fails loudly rather than decoding garbage.
-    """
-    dims = space.dimensions
-    starts, start = {}, 0
-    for decision in space.categorical_dims():
-        starts[decision.name, decision.layer] = start
-        start += dims[decision.name].width
-    if start != space.encoding_size:
-        raise RuntimeError(
-            f"pso: the blocks of {space!r} cover {start} of its {space.encoding_size} encoded "
-            "slots; SearchSpace.encode's layout changed"
-        )
-    return starts
-
-
 class ParticleSwarmSearch(SearchStrategy):
     """Global-best PSO (Kennedy & Eberhart, 1995; inertia weight of Shi & Eberhart, 1998) over
     :meth:`SearchSpace.encode`'s ``[0, 1]^D``, decoded stochastically.
@@ -90,7 +69,6 @@ class ParticleSwarmSearch(SearchStrategy):
         self.social = social
         self.velocity_clamp = velocity_clamp
         self.explore = explore
-        self._starts = block_starts(space)
         d = space.encoding_size
         self._x = self._rng.random((swarm_size, d))
         self._v = self._rng.uniform(-velocity_clamp, velocity_clamp, (swarm_size, d))
@@ -121,8 +99,7 @@ class ParticleSwarmSearch(SearchStrategy):
         def gene(dim: Dimension, layer: int | None) -> Any:
             if self._rng.random() < self.explore:
                 return dim.sample(self._rng)
-            start = self._starts[dim.name, layer]
-            block = x[start : start + dim.width]
+            block = x[self.space.block(dim.name, layer)]
             if not isinstance(dim, Categorical):
                 return dim.decode(block)
             weights = np.clip(block, 0.0, 1.0) + 1e-12  # an all-zero block: uniform

@@ -9,9 +9,9 @@ import pytest
 
 from lgnas.errors import ConfigError
 from lgnas.search.trial import Point
-from lgnas.space import Dimension, SearchSpace, load_space
+from lgnas.space import SearchSpace, load_space
 from lgnas.strategies import make_strategy
-from lgnas.strategies.pso import ParticleSwarmSearch, block_starts
+from lgnas.strategies.pso import ParticleSwarmSearch
 from lgnas.testing import run, synthetic_objective
 
 POINT: Point = {
@@ -29,23 +29,14 @@ def tiny() -> SearchSpace:
     return load_space("tiny")
 
 
-def decode_blocks(space: SearchSpace, vector: np.ndarray) -> Point:
-    """The point ``vector`` encodes, each gene read from the block :func:`block_starts` gives."""
-    starts = block_starts(space)
-
-    def gene(dim: Dimension, layer: int | None) -> object:
-        start = starts[dim.name, layer]
-        return dim.decode(vector[start : start + dim.width])
-
-    return space.build(gene)
-
-
 @pytest.mark.parametrize("name", ["tiny", "default"])
-def test_block_starts_locate_every_gene_in_the_encoding(name: str) -> None:
+def test_space_blocks_locate_every_gene_in_the_encoding(name: str) -> None:
     space = load_space(name)
     rng = np.random.default_rng(0)
     for point in (space.sample(rng) for _ in range(20)):
-        assert decode_blocks(space, space.encode(point)) == point
+        vector = space.encode(point)
+        read = space.build(lambda dim, layer, v=vector: dim.decode(v[space.block(dim.name, layer)]))
+        assert read == point
 
 
 def test_a_one_hot_position_decodes_to_its_point_without_exploration(tiny: SearchSpace) -> None:
@@ -57,8 +48,7 @@ def test_a_one_hot_position_decodes_to_its_point_without_exploration(tiny: Searc
 def test_categorical_genes_are_drawn_in_proportion_to_their_block(tiny: SearchSpace) -> None:
     pso = make_strategy("pso", tiny, seed=0, explore=0.0)
     position = tiny.encode(POINT)
-    start = block_starts(tiny)["op", None]
-    position[start : start + 3] = [0.75, 0.25, 0.0]  # lightgcn, gcn, ngcf
+    position[tiny.block("op")] = [0.75, 0.25, 0.0]  # lightgcn, gcn, ngcf
     ops = Counter(pso._decode(position)["op"] for _ in range(400))
     assert set(ops) == {"lightgcn", "gcn"}
     assert 0.65 < ops["lightgcn"] / 400 < 0.85
