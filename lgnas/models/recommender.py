@@ -119,8 +119,9 @@ class GNNRecommender(nn.Module):
     def set_batch_items(self, *items: Tensor) -> None:
         """The next training step's item ids (positives, negatives): with LoRA fine-tuning
         of the text encoder, only those items' texts are re-encoded (lgnas.text.lora)."""
-        if self.item_content is not None:
-            self.item_content.set_batch_items(torch.cat([i.reshape(-1) for i in items]))
+        content = self.item_content
+        if content is not None and content.text_encoder is not None:  # nothing to do per step
+            content.set_batch_items(torch.cat([i.reshape(-1) for i in items]))
 
     def optimizer_groups(self, lr: float) -> list[dict]:
         """Parameter groups for the optimiser: everything at ``lr``, except the LoRA weights
