@@ -10,7 +10,7 @@ from torch import Tensor
 
 from lgnas.errors import ConfigError
 from lgnas.metrics import RankingMetrics
-from lgnas.models.losses import get_loss
+from lgnas.models.losses import EVERY_ITEM_LOSSES, get_loss
 from lgnas.models.recommender import GNNRecommender
 
 
@@ -22,7 +22,8 @@ class RecommenderModule(L.LightningModule):
 
     Args:
         model: The recommender to train.
-        loss: ``bpr`` (default), ``bce`` or ``softmax`` (sampled softmax).
+        loss: ``bpr`` (default), ``bce``, ``softmax`` (sampled softmax) or ``full_softmax``
+            (softmax over every item; the sampled negatives are then unused).
         lr: Adam learning rate.
         weight_decay: Adam weight decay (on all parameters; 0 by default).
         reg: Weight of the batch embedding L2 regulariser.
@@ -49,6 +50,7 @@ class RecommenderModule(L.LightningModule):
         self.save_hyperparameters(ignore=["model"])
         self.model = model
         self.loss_fn = get_loss(loss)
+        self.scores_every_item = loss in EVERY_ITEM_LOSSES
         self.val_metrics = RankingMetrics(metrics, ks, prefix="val/")
         self.test_metrics = RankingMetrics(metrics, ks, prefix="test/")
         self._cached: tuple[Tensor, Tensor] | None = None
@@ -59,7 +61,10 @@ class RecommenderModule(L.LightningModule):
         user_rep, item_rep = self.model()
         u = user_rep[users]
         pos_scores = (u * item_rep[pos]).sum(-1)
-        neg_scores = (u.unsqueeze(1) * item_rep[neg]).sum(-1)
+        if self.scores_every_item:
+            neg_scores = u @ item_rep.T
+        else:
+            neg_scores = (u.unsqueeze(1) * item_rep[neg]).sum(-1)
         tau = self.hparams.temperature
         loss = self.loss_fn(pos_scores / tau, neg_scores / tau)
         total = loss + self.hparams.reg * self.model.batch_l2(users, pos, neg)

@@ -22,9 +22,11 @@ def _batch(graph: BipartiteGraph) -> tuple[torch.Tensor, torch.Tensor, torch.Ten
     return users, pos, neg
 
 
-def _train_step_changes_weights(arch: Architecture, graph: BipartiteGraph) -> None:
+def _train_step_changes_weights(
+    arch: Architecture, graph: BipartiteGraph, loss: str = "bpr"
+) -> None:
     torch.manual_seed(0)
-    module = RecommenderModule(GNNRecommender(arch, graph), lr=0.05)
+    module = RecommenderModule(GNNRecommender(arch, graph), loss=loss, lr=0.05)
     optimiser = module.configure_optimizers()
     before = {k: v.clone() for k, v in module.model.state_dict().items()}
     module.train()
@@ -152,6 +154,18 @@ def test_temperature_divides_the_scores_inside_the_loss(small_graph):
     expected = torch.nn.functional.cross_entropy(logits, torch.zeros(len(users), dtype=torch.long))
     assert losses[0.25] == pytest.approx(expected.item(), rel=1e-5)
     assert losses[0.25] != pytest.approx(losses[1.0])
+
+
+def test_full_softmax_scores_the_positive_against_every_item(small_graph):
+    batch = _batch(small_graph)
+    model = GNNRecommender(preset("mf", score="cosine"), small_graph)
+    module = RecommenderModule(model, loss="full_softmax", reg=0.0, temperature=0.25)
+    loss = module.training_step(batch, 0).item()
+    users, pos, _ = batch
+    u, i = model()
+    expected = torch.nn.functional.cross_entropy(u[users] @ i.T / 0.25, pos)
+    assert loss == pytest.approx(expected.item(), rel=1e-5)
+    _train_step_changes_weights(preset("lightgcn"), small_graph, loss="full_softmax")
 
 
 @pytest.mark.parametrize("tau", [0.0, -0.1])
