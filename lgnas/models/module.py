@@ -15,7 +15,7 @@ from lgnas.models.recommender import GNNRecommender
 
 
 class RecommenderModule(L.LightningModule):
-    """Sampled-negative training with LightGCN-style L2 regularisation; full-ranking evaluation.
+    """Ranking-loss training with LightGCN-style L2 regularisation; full-ranking evaluation.
 
     The regulariser is ``reg * (|e_u|² + |e_i|² + |e_j|²) / (2 B)`` on the batch's raw ID
     embeddings, as LightGCN and RecBole apply it, rather than weight decay over all embeddings.
@@ -23,7 +23,7 @@ class RecommenderModule(L.LightningModule):
     Args:
         model: The recommender to train.
         loss: ``bpr`` (default), ``bce``, ``softmax`` (sampled softmax) or ``full_softmax``
-            (softmax over every item; the sampled negatives are then unused).
+            (softmax over every item; sampled negatives then enter only the L2 term).
         lr: Adam learning rate.
         weight_decay: Adam weight decay (on all parameters; 0 by default).
         reg: Weight of the batch embedding L2 regulariser.
