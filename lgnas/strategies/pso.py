@@ -77,7 +77,7 @@ class ParticleSwarmSearch(SearchStrategy):
         self._global_x: np.ndarray | None = None
         self._global_f: float | None = None
         self._told = [False] * swarm_size  # evaluated at its current position: move before asking
-        self._waiting: dict[int, tuple[int | None, np.ndarray]] = {}  # id -> (particle, point)
+        self._waiting: dict[int, tuple[int | None, np.ndarray]] = {}  # id -> (particle, encoding)
         self._turn = 0  # round-robin over particles
 
     def _ask(self, candidate_id: int) -> Point:
@@ -139,7 +139,7 @@ class ParticleSwarmSearch(SearchStrategy):
         self._x[i] = np.clip(x + self._v[i], 0.0, 1.0)
 
     def _tell(self, candidate: Candidate, result: TrialResult) -> None:
-        particle, point = self._waiting.pop(candidate.id)
+        particle, encoding = self._waiting.pop(candidate.id)
         if particle is not None:
             self._told[particle] = True
         if not result.ok:
@@ -149,9 +149,9 @@ class ParticleSwarmSearch(SearchStrategy):
             self._best_f[particle] is None or objective > self._best_f[particle]
         ):
             self._best_f[particle] = objective
-            self._best_x[particle] = point
+            self._best_x[particle] = encoding
         if self._global_f is None or objective > self._global_f:
-            self._global_f, self._global_x = objective, point.copy()
+            self._global_f, self._global_x = objective, encoding.copy()
 
     def _state(self) -> dict[str, Any]:
         return {
