@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import hydra
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from lgnas.config import config_dir
 from lgnas.errors import LgnasError
@@ -28,10 +28,12 @@ def main(cfg: DictConfig) -> float | None:
     if cfg.get("strategy") is None:
         sys.exit(_no_strategy_message())
     from lgnas.search.run import search
+    from lgnas.search.settings import SearchJob
 
     output_dir = Path(hydra.core.hydra_config.HydraConfig.get().runtime.output_dir)
     try:
-        run = search(cfg, output_dir)
+        job = SearchJob.from_config(OmegaConf.to_container(cfg, resolve=True))
+        run = search(job, output_dir)
     except LgnasError as error:
         sys.exit(f"lgnas: error: {error}")
     print((output_dir / "report.md").read_text())

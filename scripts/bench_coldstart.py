@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
 
 from lgnas.coldstart import (
     content_knn,
@@ -44,16 +45,19 @@ from lgnas.coldstart import (
 from lgnas.config import config_dir
 from lgnas.data.catalog import prepare_dataset
 from lgnas.models.architecture import Architecture
+from lgnas.models.optim import Optim
 from lgnas.search.evaluator import quiet_lightning
 from lgnas.space import load_space, split_point
-from lgnas.train import fit
+from lgnas.training import fit
+from lgnas.training.job import TrainJob
 
 CONTENT_MODELS = {"meta": "meta", "text": "text", "text+meta": "both"}
 
 
-def config(dataset: str, epochs: int | None, seed: int, overrides: list[str]):
+def config(dataset: str, epochs: int | None, seed: int, overrides: list[str]) -> TrainJob:
+    """The composed ``train`` config, typed once here (dataset, recipe, train settings)."""
     with initialize_config_dir(config_dir(), version_base=None):
-        return compose(
+        cfg = compose(
             "train",
             overrides=[
                 f"dataset={dataset}",
@@ -65,23 +69,20 @@ def config(dataset: str, epochs: int | None, seed: int, overrides: list[str]):
                 *overrides,
             ],
         )
+    return TrainJob.from_config(OmegaConf.to_container(cfg, resolve=True))
 
 
-def train_and_score(arch: Architecture, optim: dict, split, cfg, part: str = "test") -> dict:
-    result = fit(arch, optim, split, cfg, test=False)
+def train_and_score(
+    arch: Architecture, optim: Optim, split, job: TrainJob, part: str = "test"
+) -> dict:
+    result = fit(arch, optim, split, job.train, test=False)
     groups = item_groups(split, part=part)
     scores = evaluate_groups(model_scorer(result.module.model), split, groups, part)
     scores["parameters"] = result.module.model.trainable_parameters()
     return scores
 
 
-def optim_of(cfg) -> dict:
-    from omegaconf import OmegaConf
-
-    return OmegaConf.to_container(cfg.optim, resolve=True)
-
-
-def search(split, cfg, trials: int, seed: int) -> tuple[dict, list]:
+def search(split, job: TrainJob, trials: int, seed: int) -> tuple[dict, list]:
     """Random search over ``search_space=text``, scored by validation cold NDCG@20."""
     space, rng = load_space("text"), np.random.default_rng(seed)
     log, best = [], None
@@ -89,7 +90,7 @@ def search(split, cfg, trials: int, seed: int) -> tuple[dict, list]:
         point = space.sample(rng)
         arch_values, optim_values = split_point(point)
         arch = Architecture.from_dict(arch_values)
-        scores = train_and_score(arch, {**optim_of(cfg), **optim_values}, split, cfg, "valid")
+        scores = train_and_score(arch, job.optim.updated(optim_values), split, job, "valid")
         value = scores["cold"].get("ndcg@20", 0.0)
         log.append({"point": point, "valid_cold_ndcg@20": value})
         print(f"  search: {point} -> valid cold NDCG@20 {value:.4f}", flush=True)
@@ -102,15 +103,15 @@ def cold(args) -> dict:
     out: dict = {}
     for variant in args.variants:
         temporal = f"dataset.split.temporal={variant == 'temporal'}"
-        cfg0 = config("ml100k_cold", args.epochs, args.seeds[0], [temporal, *args.override])
+        job0 = config("ml100k_cold", args.epochs, args.seeds[0], [temporal, *args.override])
         best_point = None
         if args.trials:
-            split0 = prepare_dataset(cfg0.dataset, args.seeds[0])
-            best_point, log = search(split0, cfg0, args.trials, 0)
+            split0 = prepare_dataset(job0.dataset, args.seeds[0])
+            best_point, log = search(split0, job0, args.trials, 0)
             out[f"{variant}/search"] = {"best": best_point, "trials": log}
         for seed in args.seeds:
-            cfg = config("ml100k_cold", args.epochs, seed, [temporal, *args.override])
-            split = prepare_dataset(cfg.dataset, seed)
+            job = config("ml100k_cold", args.epochs, seed, [temporal, *args.override])
+            split = prepare_dataset(job.dataset, seed)
             content = split.item_content
             groups = item_groups(split)
             runs = {
@@ -126,15 +127,15 @@ def cold(args) -> dict:
             for name, kind in CONTENT_MODELS.items():
                 arch = Architecture(num_layers=0, item_content=kind, fusion="none")
                 out.setdefault(f"{variant}/MF {name}", {})[seed] = train_and_score(
-                    arch, optim_of(cfg), split, cfg
+                    arch, job.optim, split, job
                 )
             if best_point is not None:
                 arch_values, optim_values = split_point(best_point)
                 out.setdefault(f"{variant}/searched", {})[seed] = train_and_score(
                     Architecture.from_dict(arch_values),
-                    {**optim_of(cfg), **optim_values},
+                    job.optim.updated(optim_values),
                     split,
-                    cfg,
+                    job,
                 )
             print(f"{variant} seed {seed} done", flush=True)
     return out
@@ -151,13 +152,13 @@ def exact_year(args) -> dict:
     for variant in args.variants:
         for seed in args.seeds:
             temporal = f"dataset.split.temporal={variant == 'temporal'}"
-            cfg = config("ml100k_cold", args.epochs, seed, [temporal])
-            split = prepare_dataset(cfg.dataset, seed)
+            job = config("ml100k_cold", args.epochs, seed, [temporal])
+            split = prepare_dataset(job.dataset, seed)
             meta = item_metadata(split.train, spec)
             split = dataclasses.replace(split, item_content=ItemContent(meta=meta))
             arch = Architecture(num_layers=0, item_content="meta", fusion="none")
             out.setdefault(f"{variant}/MF meta (genre + exact year)", {})[seed] = train_and_score(
-                arch, optim_of(cfg), split, cfg
+                arch, job.optim, split, job
             )
     return out
 
@@ -165,13 +166,13 @@ def exact_year(args) -> dict:
 def warm(args) -> dict:
     out: dict = {}
     for seed in args.seeds:
-        cfg = config("ml100k_text", None, seed, [])
-        split = prepare_dataset(cfg.dataset, seed)
+        job = config("ml100k_text", None, seed, [])
+        split = prepare_dataset(job.dataset, seed)
         for name, arch in {
             "MF": Architecture(num_layers=0),
             "MF + text (add)": Architecture(num_layers=0, item_content="text", fusion="add"),
         }.items():
-            out.setdefault(name, {})[seed] = train_and_score(arch, optim_of(cfg), split, cfg)
+            out.setdefault(name, {})[seed] = train_and_score(arch, job.optim, split, job)
         print(f"warm seed {seed} done", flush=True)
     return out
 

@@ -52,6 +52,7 @@ def measure_lgnas(dataset: str, epochs: int, threads: int, seed: int) -> dict:
     import lightning as L
     import torch
     from hydra import compose, initialize_config_dir
+    from omegaconf import OmegaConf
 
     from lgnas.config import config_dir
     from lgnas.data import prepare_dataset
@@ -65,7 +66,8 @@ def measure_lgnas(dataset: str, epochs: int, threads: int, seed: int) -> dict:
         overrides.append("dataset.split.valid_ratio=0.0")
     with initialize_config_dir(config_dir(), version_base=None):
         cfg = compose("train", overrides=overrides)
-    split = prepare_dataset(cfg.dataset, seed=seed)
+    config = OmegaConf.to_container(cfg, resolve=True)
+    split = prepare_dataset(config["dataset"], seed=seed)
     data = RecDataModule(split, batch_size=2048, eval_batch_size=2048, seed=seed)
     module = RecommenderModule(
         GNNRecommender(preset("lightgcn"), data.graph), metrics=["recall", "ndcg"], ks=[20]

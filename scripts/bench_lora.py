@@ -31,10 +31,12 @@ from lgnas.config import config_dir
 from lgnas.data.catalog import prepare_dataset
 from lgnas.models.architecture import Architecture
 from lgnas.search.evaluator import quiet_lightning
-from lgnas.train import fit
+from lgnas.training import fit
+from lgnas.training.job import TrainJob
 
 
-def config(args, seed: int, lora: bool):
+def config(args, seed: int, lora: bool) -> TrainJob:
+    """The composed ``train`` config, typed once here (dataset, recipe, train settings)."""
     finetune = (
         [
             f"+dataset.item_features.text.finetune.rank={args.rank}",
@@ -45,7 +47,7 @@ def config(args, seed: int, lora: bool):
         else []
     )
     with initialize_config_dir(config_dir(), version_base=None):
-        return compose(
+        cfg = compose(
             "train",
             overrides=[
                 "dataset=ml100k_cold",
@@ -59,13 +61,14 @@ def config(args, seed: int, lora: bool):
                 *finetune,
             ],
         )
+    return TrainJob.from_config(OmegaConf.to_container(cfg, resolve=True))
 
 
 def run(args, seed: int, lora: bool) -> dict:
-    cfg = config(args, seed, lora)
-    split = prepare_dataset(cfg.dataset, seed)
+    job = config(args, seed, lora)
+    split = prepare_dataset(job.dataset, seed)
     arch = Architecture(num_layers=0, item_content="text", fusion="none", adapter="linear")
-    result = fit(arch, OmegaConf.to_container(cfg.optim, resolve=True), split, cfg, test=False)
+    result = fit(arch, job.optim, split, job.train, test=False)
     model = result.module.model
     scores = evaluate_groups(model_scorer(model), split, item_groups(split))
     scores["parameters"] = model.trainable_parameters()

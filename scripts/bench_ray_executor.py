@@ -20,9 +20,11 @@ import time
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
 
 from lgnas.config import config_dir
 from lgnas.data import prepare_dataset
+from lgnas.models.optim import Optim
 from lgnas.search.evaluator import TrialEvaluator
 from lgnas.search.executor import SerialExecutor, TrialExecutor
 from lgnas.search.journal import Journal
@@ -30,6 +32,7 @@ from lgnas.search.loop import Budget, SearchOutcome, run_search
 from lgnas.search.ray_executor import RayExecutor, RaySettings, connect
 from lgnas.space import load_space
 from lgnas.strategies.registry import make_strategy
+from lgnas.training import TrainSettings
 
 
 def timed_search(evaluate, executor: TrialExecutor, trials: int, fidelity: int, folder: Path):
@@ -64,20 +67,29 @@ def main() -> None:
 
     with initialize_config_dir(config_dir(), version_base=None):
         cfg = compose("config", overrides=[f"dataset={args.dataset}", "threads=1"])
-    split = prepare_dataset(cfg.dataset, seed=0)
-    evaluate = TrialEvaluator(cfg, split, cfg.search.objective)  # no trial time limit
+    config = OmegaConf.to_container(cfg, resolve=True)
+    train = TrainSettings.from_config(
+        seed=config["seed"],
+        threads=config["threads"],
+        eval=config["eval"],
+        trainer=config["trainer"],
+    )
+    split = prepare_dataset(config["dataset"], seed=0)
+    objective = config["search"]["objective"]
+    # threads=1 is also RaySettings(cpus_per_trial=1).threads_per_trial: one evaluator serves both
+    evaluate = TrialEvaluator(Optim.from_dict(config["optim"]), train, split, objective)
     with tempfile.TemporaryDirectory() as folder:
         serial, serial_s = timed_search(
             evaluate, SerialExecutor(), args.trials, args.fidelity, Path(folder) / "serial"
         )
         started = time.perf_counter()
-        settings = RaySettings(num_cpus=args.workers, cpus_per_trial=1)
-        connect(settings)  # started here, so its start-up is timed apart from the search
+        ray = RaySettings(num_cpus=args.workers, cpus_per_trial=1)
+        connect(ray)  # started here, so its start-up is timed apart from the search
         warm = Path(folder) / "warm-up"
-        timed_search(evaluate, RayExecutor(settings), args.workers, 1, warm)
+        timed_search(evaluate, RayExecutor(ray), args.workers, 1, warm)
         startup_s = time.perf_counter() - started
         ray_run, ray_s = timed_search(
-            evaluate, RayExecutor(settings), args.trials, args.fidelity, Path(folder) / "ray"
+            evaluate, RayExecutor(ray), args.trials, args.fidelity, Path(folder) / "ray"
         )
     if signature(ray_run) != signature(serial):
         raise SystemExit("the Ray search found other trials than the serial one")

@@ -17,11 +17,14 @@ from dataclasses import asdict
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
+from omegaconf import OmegaConf
 
 from lgnas.config import config_dir
 from lgnas.data import prepare_dataset
+from lgnas.models.optim import Optim
 from lgnas.search.evaluator import TrialEvaluator
 from lgnas.space import SearchSpace
+from lgnas.training import TrainSettings
 
 
 def main() -> None:
@@ -44,10 +47,16 @@ def main() -> None:
     ]
     with initialize_config_dir(config_dir(), version_base=None):
         cfg = compose("config", overrides=overrides)
-    from omegaconf import OmegaConf
-
-    space = SearchSpace.from_dict(OmegaConf.to_container(cfg.search_space, resolve=True))
-    evaluate = TrialEvaluator(cfg, prepare_dataset(cfg.dataset, seed=args.seed), "ndcg@20")
+    config = OmegaConf.to_container(cfg, resolve=True)
+    space = SearchSpace.from_dict(config["search_space"])
+    train = TrainSettings.from_config(
+        seed=config["seed"],
+        threads=config["threads"],
+        eval=config["eval"],
+        trainer=config["trainer"],
+    )
+    split = prepare_dataset(config["dataset"], seed=args.seed)
+    evaluate = TrialEvaluator(Optim.from_dict(config["optim"]), train, split, "ndcg@20")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     done = set()
     if args.out.exists():

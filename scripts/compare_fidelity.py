@@ -15,18 +15,19 @@ comparison resumes where it stopped when run again.
 from __future__ import annotations
 
 import argparse
+import copy
 import statistics
 from pathlib import Path
 
 from hydra import compose, initialize_config_dir
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import OmegaConf
 
 from lgnas.config import config_dir
 from lgnas.data.catalog import prepare_dataset
 from lgnas.search.evaluator import TrialEvaluator
 from lgnas.search.journal import Journal
 from lgnas.search.loop import Budget, SearchOutcome, run_search
-from lgnas.search.scheduler import FidelityScheduler
+from lgnas.search.settings import SearchJob
 from lgnas.space import SearchSpace
 from lgnas.strategies.registry import make_strategy
 
@@ -34,35 +35,36 @@ DEFAULTS = ["threads=1", "search.trial_seconds=null", "trainer.logger=false"]
 SCHEDULER_KEYS = ("min_fidelity", "eta", "warm_start")
 
 
-def search_once(cfg: DictConfig, trials: float, folder: Path) -> SearchOutcome:
-    """One search of ``cfg`` (its ``search.scheduler`` included) with a trial budget."""
-    options = OmegaConf.to_container(cfg.strategy, resolve=True)
-    name = options.pop("name")
-    space = SearchSpace.from_dict(OmegaConf.to_container(cfg.search_space, resolve=True))
-    scheduler = FidelityScheduler.from_settings(cfg.search)
+def search_once(job: SearchJob, trials: float, folder: Path) -> SearchOutcome:
+    """One search of ``job`` (its ``search.scheduler`` included) with a trial budget."""
+    settings = job.search
+    space = SearchSpace.from_dict(dict(job.space))
+    scheduler = settings.fidelity_scheduler
     # The budget is no part of the identity: a larger one resumes and extends a search.
-    identity = OmegaConf.to_container(cfg, resolve=True)
+    identity = copy.deepcopy(dict(job.config))
     if scheduler is None:  # settings it does not use: one full search serves every ladder
         for key in SCHEDULER_KEYS:
             identity["search"].pop(key, None)
     journal = Journal(folder / "journal.jsonl", identity)
-    split = prepare_dataset(cfg.dataset, seed=int(cfg.seed))
+    split = prepare_dataset(job.dataset, seed=job.train.seed)
     warm = scheduler is not None and scheduler.warm_start
     evaluate = TrialEvaluator(
-        cfg,
+        job.optim,
+        job.trial_settings,
         split,
-        cfg.search.objective,
-        cfg.search.trial_seconds,
+        settings.objective,
+        settings.trial_seconds,
         checkpoint_dir=folder / "checkpoints" if warm else None,
+        full_fidelity=settings.fidelity,
     )
     return run_search(
-        make_strategy(name, space, seed=int(cfg.seed), **options),
+        make_strategy(job.strategy.name, space, seed=job.train.seed, **job.strategy.options),
         space,
         evaluate,
         journal,
         Budget(trials=trials, seconds=None),
-        batch_size=int(cfg.search.batch_size),
-        fidelity=cfg.search.fidelity,
+        batch_size=settings.batch_size,
+        fidelity=settings.fidelity,
         scheduler=scheduler,
     )
 
@@ -99,11 +101,12 @@ def main() -> None:
             for mode, (extra, trials) in modes.items():
                 overrides = [f"+strategy={args.strategy}", f"seed={seed}", *DEFAULTS]
                 cfg = compose("config", overrides=[*overrides, *args.overrides, *extra])
-                outcome = search_once(cfg, trials, args.out / mode / f"seed{seed}")
-                best = best_at(outcome, cfg.search.fidelity)
+                job = SearchJob.from_config(OmegaConf.to_container(cfg, resolve=True))
+                outcome = search_once(job, trials, args.out / mode / f"seed{seed}")
+                best = best_at(outcome, job.search.fidelity)
                 rows[mode].append((best, outcome.epochs, len(outcome.trials)))
                 print(f"seed {seed} {mode}: best {best:.4f}, {outcome.epochs} epochs", flush=True)
-    objective = f"val {cfg.search.objective}"
+    objective = f"val {job.search.objective}"
     print(f"\n| search | {objective} (mean ± std) | epochs (mean) | trials | epochs vs full |")
     print("|---|---|---|---|---|")
     full_epochs = statistics.mean(e for _, e, _ in rows["full"])

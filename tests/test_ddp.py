@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import pytest
 import torch
-from hydra import compose, initialize_config_dir
 
-from lgnas.config import config_dir
 from lgnas.data import prepare_dataset
 from lgnas.data.datamodule import BatchShards, EvalBatches, RecDataModule, UserItemIndex
 from lgnas.data.sampling import BPRBatches
-from lgnas.distributed import processes_to_spawn
 from lgnas.errors import ConfigError
-from lgnas.train import fit, resolve_model
+from lgnas.training import fit, spawned_processes
 
 # A model without dropout: under DDP Lightning re-seeds each rank after the model is built, so
 # dropout masks come from another (equally random) stream than in one process; without dropout
@@ -21,33 +18,26 @@ TOLERANCE = 1e-5  # absolute, on every validation and test metric
 
 
 @pytest.fixture(scope="module")
-def small_cfgs():
+def small_jobs(train_job):
     overrides = [
         "dataset=synthetic",
         "dataset.options.num_users=200",
         "dataset.options.num_items=300",
         "dataset.options.num_interactions=4000",
         "model=custom",
-        "threads=1",
-        "eval.warmup=0",
         "trainer.max_epochs=2",
         "trainer.accelerator=cpu",
-        "trainer.enable_progress_bar=false",
         "optim.batch_size=500",
         "eval.batch_size=64",
     ]
-    with initialize_config_dir(config_dir(), version_base=None):
-        one = compose("train", overrides=overrides)
-        two = compose("train", overrides=[*overrides, "trainer.devices=2"])
-    return one, two
+    return train_job(*overrides), train_job(*overrides, "trainer.devices=2")
 
 
-def test_two_gloo_processes_report_the_metrics_of_one(small_cfgs) -> None:
-    one, two = small_cfgs
+def test_two_gloo_processes_report_the_metrics_of_one(small_jobs) -> None:
+    one, two = small_jobs
     split = prepare_dataset(one.dataset, seed=0)
-    architecture, optim = resolve_model(one)
-    single = fit(architecture, optim, split, one)
-    double = fit(architecture, optim, split, two)
+    single = fit(one.architecture, one.optim, split, one.train)
+    double = fit(two.architecture, two.optim, split, two.train)
     assert double.epochs == single.epochs == 2
     assert double.valid.keys() == single.valid.keys() and double.test.keys() == single.test.keys()
     for key in single.valid:
@@ -66,8 +56,8 @@ def _epoch(batches) -> list:
     return list(batches)
 
 
-def test_ranks_share_out_training_rows_and_evaluation_users(small_cfgs) -> None:
-    one, _ = small_cfgs
+def test_ranks_share_out_training_rows_and_evaluation_users(small_jobs) -> None:
+    one, _ = small_jobs
     split = prepare_dataset(one.dataset, seed=0)
     data = RecDataModule(split, batch_size=501, eval_batch_size=64)
     whole = _epoch(data.train_batches)
@@ -97,15 +87,14 @@ def test_a_last_batch_smaller_than_the_ranks_is_skipped_by_all() -> None:
 
 
 @pytest.mark.parametrize(("devices", "spawned"), [(1, 0), (2, 2), ("auto", 0)])
-def test_only_several_devices_spawn(small_cfgs, devices, spawned) -> None:
-    one, _ = small_cfgs
-    trainer = one.trainer.copy()
-    trainer.devices = devices
-    assert processes_to_spawn(trainer) == spawned
+def test_only_several_devices_spawn(small_jobs, devices, spawned) -> None:
+    one, _ = small_jobs
+    assert spawned_processes({**one.train.trainer, "devices": devices}) == spawned
 
 
-def test_bad_device_counts_are_clear_errors(small_cfgs) -> None:
-    trainer = small_cfgs[0].trainer.copy()
-    trainer.devices = 0
+def test_bad_device_counts_are_clear_errors(small_jobs) -> None:
+    trainer = {**small_jobs[0].train.trainer, "devices": 0}
     with pytest.raises(ConfigError, match=r"trainer.devices=0 must be"):
-        processes_to_spawn(trainer)
+        spawned_processes(trainer)
+    with pytest.raises(ConfigError, match=r"trainer.devices=0 must be"):
+        small_jobs[0].train.replace(trainer={"devices": 0})

@@ -61,6 +61,13 @@ def test_wheel_ships_every_config(installed: Path) -> None:
     assert expected and expected <= shipped
 
 
+def test_wheel_ships_every_module(installed: Path) -> None:
+    wheel = next((installed / "dist").glob("lgnas-*.whl"))
+    shipped = set(zipfile.ZipFile(wheel).namelist())
+    expected = {str(p.relative_to(REPO)) for p in (REPO / "lgnas").rglob("*.py")}
+    assert expected and not expected - shipped, sorted(expected - shipped)
+
+
 def test_installed_copy_trains_outside_the_checkout(installed: Path, data_dir: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(installed / "site"), "PYTHONWARNINGS": "ignore"}
     probe = subprocess.run(

@@ -11,9 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hydra import compose, initialize_config_dir
 
-from lgnas.config import config_dir
 from lgnas.errors import LgnasError
 from lgnas.recommend import Recommender, RunError, UnknownUserError, main
 from lgnas.search.run import search
@@ -27,12 +25,10 @@ USER = "196"  # the first user of ml-100k's u.data
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
+def run_dir(tmp_path_factory: pytest.TempPathFactory, search_job) -> Path:
     """A finished tiny search on ml-100k, run in-process (so no Hydra ``.hydra/`` copy)."""
-    with initialize_config_dir(config_dir(), version_base=None):
-        cfg = compose("config", overrides=[*TINY, f"data_dir={data_dir}"])
     run = tmp_path_factory.mktemp("search") / "run"
-    search(cfg, run, show_progress=False)
+    search(search_job(*TINY), run, show_progress=False)
     return run
 
 

@@ -10,28 +10,15 @@ from pathlib import Path
 
 import pytest
 import torch
-from hydra import compose, initialize_config_dir
 
-from lgnas.config import config_dir
 from lgnas.errors import ConfigError
 from lgnas.models import Architecture
-from lgnas.train import train
+from lgnas.training.job import run_training
 
 
-def _config(*overrides: str):
-    with initialize_config_dir(config_dir(), version_base=None):
-        return compose("train", overrides=list(overrides))
-
-
-def test_short_training_on_ml100k_learns_and_writes_outputs(data_dir: Path, tmp_path: Path) -> None:
-    cfg = _config(
-        f"data_dir={data_dir}",
-        "model=lightgcn",
-        "trainer.max_epochs=3",
-        "trainer.enable_progress_bar=false",
-        "optim.lr=0.01",
-    )
-    result = train(cfg, tmp_path)
+def test_short_training_on_ml100k_learns_and_writes_outputs(train_job, tmp_path: Path) -> None:
+    job = train_job("model=lightgcn", "trainer.max_epochs=3", "optim.lr=0.01", "eval.warmup=50")
+    result = run_training(job, tmp_path)
     # Popularity alone gives about 0.13 validation NDCG@20 here; three epochs must beat chance
     # by far and produce every metric at every cutoff.
     assert result.valid["val/ndcg@20"] > 0.12
@@ -46,32 +33,24 @@ def test_short_training_on_ml100k_learns_and_writes_outputs(data_dir: Path, tmp_
     assert saved["state_dict"]["embedding.weight"].shape == (943 + 1682, 64)
 
 
-def test_same_seed_gives_same_metrics(data_dir: Path) -> None:
-    overrides = [
-        f"data_dir={data_dir}",
-        "dataset=synthetic",
-        "model=ngcf",
-        "trainer.max_epochs=2",
-        "trainer.enable_progress_bar=false",
-    ]
-    first, second = train(_config(*overrides)), train(_config(*overrides))
+def test_same_seed_gives_same_metrics(train_job) -> None:
+    overrides = ["dataset=synthetic", "model=ngcf", "trainer.max_epochs=2"]
+    first, second = run_training(train_job(*overrides)), run_training(train_job(*overrides))
     assert first.test == second.test
-    other = train(_config(*overrides, "seed=7"))
+    other = run_training(train_job(*overrides, "seed=7"))
     assert other.test != first.test
 
 
-def test_custom_architecture_trains(data_dir: Path) -> None:
-    cfg = _config(
-        f"data_dir={data_dir}",
+def test_custom_architecture_trains(train_job) -> None:
+    job = train_job(
         "dataset=synthetic",
         "model=custom",
         "model.arch.op=[gat,gin]",
         "trainer.max_epochs=1",
-        "trainer.enable_progress_bar=false",
         "optim.loss=softmax",
         "optim.num_negatives=4",
     )
-    result = train(cfg)
+    result = run_training(job)
     assert result.architecture.op == ("gat", "gin")
     assert 0.0 <= result.test["test/ndcg@20"] <= 1.0
 
@@ -120,14 +99,15 @@ def test_bad_input_exits_with_one_clear_line(
     assert "Traceback" not in done.stderr
 
 
-def test_saved_architecture_file_trains_again(data_dir: Path, tmp_path: Path) -> None:
-    base = [f"data_dir={data_dir}", "dataset=synthetic", "trainer.max_epochs=1"]
-    first = train(_config(*base, "model=custom", "optim.lr=0.005"), tmp_path)
-    again = train(_config(*base, "model=file", f"model.path={tmp_path / 'architecture.yaml'}"))
+def test_saved_architecture_file_trains_again(train_job, tmp_path: Path) -> None:
+    base = ["dataset=synthetic", "trainer.max_epochs=1"]
+    first = run_training(train_job(*base, "model=custom", "optim.lr=0.005"), tmp_path)
+    saved = f"model.path={tmp_path / 'architecture.yaml'}"
+    again = run_training(train_job(*base, "model=file", saved))
     assert again.architecture == first.architecture
     assert again.module.hparams.lr == 0.005
 
 
-def test_missing_architecture_file_is_refused_clearly(tmp_path: Path) -> None:
+def test_missing_architecture_file_is_refused_clearly(train_job, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="architecture file not found"):
-        train(_config("dataset=synthetic", "model=file", f"model.path={tmp_path / 'nope.yaml'}"))
+        train_job("dataset=synthetic", "model=file", f"model.path={tmp_path / 'nope.yaml'}")

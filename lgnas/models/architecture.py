@@ -8,25 +8,31 @@ from typing import Any
 
 from lgnas.errors import ConfigError
 from lgnas.models.content import ADAPTERS, FUSIONS, ITEM_CONTENTS
+from lgnas.models.layers import op_names
 
-OPS = ("lightgcn", "gcn", "sage", "gat", "gin", "ngcf")
+# The built-in message-passing operators (lgnas.models.layers, where each is registered with
+# its paper and formula). Validation reads the registry itself, so ops registered later count.
+OPS = op_names()
 COMBINATIONS = ("last", "mean", "sum", "concat", "weighted")
 TRANSFORMS = ("none", "linear")
 ACTIVATIONS = ("identity", "relu", "leaky_relu", "tanh", "sigmoid", "elu")
 NORMALISATIONS = ("symmetric", "left", "none")
 SCORES = ("dot", "cosine")
 MAX_LAYERS = 4
+_OPS_HINT = " (the registered ops; `python -m lgnas.models` lists them with their papers)"
 
 
-def _choice(key: str, value: Any, valid: Sequence[str]) -> str:
+def _choice(key: str, value: Any, valid: Sequence[str], hint: str = "") -> str:
     if value not in valid:
         raise ConfigError(
-            f"architecture key {key!r}: unknown value {value!r}; choose one of {list(valid)}"
+            f"architecture key {key!r}: unknown value {value!r}; choose one of {list(valid)}" + hint
         )
     return value
 
 
-def _per_layer(key: str, value: Any, num_layers: int, valid: Sequence[str]) -> tuple[str, ...]:
+def _per_layer(
+    key: str, value: Any, num_layers: int, valid: Sequence[str], hint: str = ""
+) -> tuple[str, ...]:
     """Broadcast one choice to every layer, or check a per-layer list has one per layer."""
     if isinstance(value, str):
         value = [value] * num_layers
@@ -36,7 +42,7 @@ def _per_layer(key: str, value: Any, num_layers: int, valid: Sequence[str]) -> t
             f"architecture key {key!r} lists {len(value)} values for {num_layers} layers; "
             "give one value for all layers or exactly one per layer"
         )
-    return tuple(_choice(key, v, valid) for v in value)
+    return tuple(_choice(key, v, valid, hint) for v in value)
 
 
 @dataclass(frozen=True)
@@ -48,7 +54,9 @@ class Architecture:
 
     Attributes:
         num_layers: Message-passing layers, 0 to 4.
-        op: Message-passing operator per layer, one of :data:`OPS`.
+        op: Message-passing operator per layer: a name registered with
+            :func:`~lgnas.models.layers.register_op` (the built-in :data:`OPS`;
+            ``python -m lgnas.models`` lists them).
         combine: How layer outputs (including the input embeddings) become the final
             representation, one of :data:`COMBINATIONS`; ``weighted`` learns softmax weights.
         transform: Extra feature transform after each layer's operator: ``none`` or ``linear``.
@@ -100,7 +108,7 @@ class Architecture:
                 f"in 0..{MAX_LAYERS}"
             )
         set_ = object.__setattr__  # frozen: normalise once, here
-        set_(self, "op", _per_layer("op", self.op, self.num_layers, OPS))
+        set_(self, "op", _per_layer("op", self.op, self.num_layers, op_names(), _OPS_HINT))
         set_(
             self, "transform", _per_layer("transform", self.transform, self.num_layers, TRANSFORMS)
         )

@@ -1,19 +1,103 @@
-"""Message-passing operators a candidate can use per layer.
+"""Message-passing operators a candidate can use per layer, and the registry that names them.
 
 Every operator maps node features ``h`` (users and items stacked, ``[U + I, d]``) to new features
 of the same width. Weighted-sum operators aggregate with the architecture's normalised adjacency
-through :class:`Propagation` (one CSR product); ``gat`` needs per-edge attention and uses PyG.
+``Â`` through :class:`Propagation` (one CSR product); ``gat`` needs per-edge attention and uses
+PyG. ``Â`` is ``D^-1/2 A D^-1/2`` (``norm=symmetric``, the default), ``D^-1 A`` (``left``, the
+neighbour mean) or ``A`` (``none``, the neighbour sum), with no self-loops; edge dropout removes
+both directions of an edge and scales the kept entries by ``1 / (1 - p)``. The activation,
+extra transform, residual, dropout and layer combination are the recommender's, not the
+operator's: the formulas below are one layer's ``h -> h'`` before them.
+
+An operator is declared once, by decorating its class with :func:`register_op`: the name is
+then a valid ``op`` of :class:`~lgnas.models.architecture.Architecture` and of the search-space
+YAMLs, :func:`build_op` constructs it as ``cls(dim, heads)``, and ``python -m lgnas.models``
+lists it with the first line of its docstring (the paper).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+import re
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import TypeVar
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from lgnas.errors import ConfigError
 from lgnas.graph.sparse import SparseAdjacency
+
+OpClass = TypeVar("OpClass", bound=type[nn.Module])
+
+_OPS: dict[str, type[nn.Module]] = {}
+OP_REGISTRY: Mapping[str, type[nn.Module]] = MappingProxyType(_OPS)
+"""Registered operators, name -> class, in registration order (read-only view)."""
+
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def register_op(name: str) -> Callable[[OpClass], OpClass]:
+    """Class decorator declaring a message-passing operator under ``name``.
+
+    The class must be an ``nn.Module`` constructible as ``cls(dim, heads)`` whose
+    ``forward(h, propagate)`` maps ``[U + I, dim]`` features to ``[U + I, dim]``, given the
+    step's :class:`Propagation`; its docstring's first line names the paper (listings show
+    it), the rest gives the formula computed. A name already taken is refused.
+    """
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise ConfigError(
+            f"op name {name!r} must be lower-case letters, digits and underscores, "
+            "starting with a letter"
+        )
+
+    def register(cls: OpClass) -> OpClass:
+        where = f"{cls.__module__}.{cls.__qualname__}"
+        if name in _OPS:
+            taken = _OPS[name]
+            raise ConfigError(
+                f"op name {name!r} is already registered by "
+                f"{taken.__module__}.{taken.__qualname__}; register {where} under another name"
+            )
+        if not (isinstance(cls, type) and issubclass(cls, nn.Module)):
+            raise ConfigError(f"op {name!r}: {where} is not a torch.nn.Module subclass")
+        if not (cls.__doc__ or "").strip():
+            raise ConfigError(
+                f"op {name!r}: {where} has no docstring; its first line should name the paper"
+            )
+        try:
+            inspect.signature(cls).bind(1, 1)
+        except TypeError:
+            raise ConfigError(
+                f"op {name!r}: {where} must be constructible as {cls.__qualname__}(dim, heads)"
+            ) from None
+        _OPS[name] = cls
+        return cls
+
+    return register
+
+
+def op_names() -> tuple[str, ...]:
+    """The registered operator names, in registration order."""
+    return tuple(_OPS)
+
+
+def op_summary(name: str) -> str:
+    """The first line of the operator's docstring: the paper and what the layer does."""
+    return inspect.cleandoc(_op_class(name).__doc__ or "").splitlines()[0]
+
+
+def build_op(name: str, dim: int, heads: int = 1) -> nn.Module:
+    """The operator module registered as ``name``, for width ``dim`` (``heads``: GAT's)."""
+    return _op_class(name)(dim, heads)
+
+
+def _op_class(name: str) -> type[nn.Module]:
+    if name not in _OPS:
+        raise ConfigError(f"unknown op {name!r}; registered ops are {list(_OPS)}")
+    return _OPS[name]
 
 
 class Propagation:
@@ -37,17 +121,34 @@ class Propagation:
         return self.adjacency.matmul(h, self.value)
 
 
+@register_op("lightgcn")
 class LightGCNConv(nn.Module):
-    """LightGCN propagation ``Â h``: no weights, no self-loop (He et al., SIGIR 2020)."""
+    """LightGCN (He et al., SIGIR 2020): the normalised neighbour sum, no weights, no self-loop.
+
+    ``h'_v = Σ_{u ∈ N(v)} Â_vu h_u``. With the paper's ``norm=symmetric`` this is eq. 3,
+    ``e_u^(k+1) = Σ_{i ∈ N(u)} e_i^(k) / sqrt(|N(u)| |N(i)|)``; ``norm=left`` and ``none``
+    make it the neighbour mean and the plain sum. The paper's layer combination with weights
+    ``1 / (K + 1)`` (eq. 4) is the recommender's ``combine=mean``.
+    """
+
+    def __init__(self, dim: int, heads: int = 1) -> None:
+        super().__init__()
 
     def forward(self, h: Tensor, propagate: Propagation) -> Tensor:
         return propagate(h)
 
 
+@register_op("gcn")
 class GCNConv(nn.Module):
-    """GCN layer ``W Â h + b`` (Kipf & Welling, ICLR 2017) on the bipartite graph."""
+    """GCN (Kipf & Welling, ICLR 2017): a linear map of the normalised neighbour sum.
 
-    def __init__(self, dim: int) -> None:
+    ``h'_v = W Σ_{u ∈ N(v)} Â_vu h_u + b``, eq. 2 on the bipartite graph (σ is the
+    layer's ``activation``). Deviation: no self-loops, where the paper's renormalisation trick
+    uses ``Ã = A + I`` and ``D̃``; a node's own features reach the next layer only through
+    ``residual`` or the layer combination.
+    """
+
+    def __init__(self, dim: int, heads: int = 1) -> None:
         super().__init__()
         self.linear = nn.Linear(dim, dim)
 
@@ -55,13 +156,19 @@ class GCNConv(nn.Module):
         return self.linear(propagate(h))
 
 
+@register_op("sage")
 class SAGEConv(nn.Module):
-    """GraphSAGE layer ``W_self h + W_neigh Â h`` (Hamilton et al., NeurIPS 2017).
+    """GraphSAGE (Hamilton et al., NeurIPS 2017): own features and aggregated neighbours.
 
-    With ``norm=left`` the aggregation is the neighbour mean of the paper.
+    ``h'_v = W_self h_v + b + W_neigh Σ_{u ∈ N(v)} Â_vu h_u``. With ``norm=left``
+    (``Â_vu = 1 / |N(v)|``) this is the mean aggregator of Algorithm 1,
+    ``W · [h_v ‖ mean_{u ∈ N(v)} h_u]`` written as two maps; the default symmetric norm weights
+    the neighbours by degree instead. Deviations: the full neighbourhood (no sampling), and no
+    L2 normalisation of ``h'_v`` (line 7); ``layer_l2norm`` normalises only what enters the
+    layer combination.
     """
 
-    def __init__(self, dim: int) -> None:
+    def __init__(self, dim: int, heads: int = 1) -> None:
         super().__init__()
         self.self_linear = nn.Linear(dim, dim)
         self.neigh_linear = nn.Linear(dim, dim, bias=False)
@@ -70,41 +177,19 @@ class SAGEConv(nn.Module):
         return self.self_linear(h) + self.neigh_linear(propagate(h))
 
 
-class GINConv(nn.Module):
-    """GIN layer ``MLP((1 + eps) h + Â h)`` with a learnable ``eps`` (Xu et al., ICLR 2019)."""
-
-    def __init__(self, dim: int) -> None:
-        super().__init__()
-        self.eps = nn.Parameter(torch.zeros(()))
-        self.mlp = nn.Sequential(nn.Linear(dim, dim), nn.ReLU(), nn.Linear(dim, dim))
-
-    def forward(self, h: Tensor, propagate: Propagation) -> Tensor:
-        return self.mlp((1.0 + self.eps) * h + propagate(h))
-
-
-class NGCFConv(nn.Module):
-    """NGCF layer ``W1 (Â + I) h + W2 ((Â h) ⊙ h)`` (Wang et al., SIGIR 2019, eq. 7).
-
-    The activation (LeakyReLU in the paper) is applied by the recommender after the layer.
-    """
-
-    def __init__(self, dim: int) -> None:
-        super().__init__()
-        self.sum_linear = nn.Linear(dim, dim)
-        self.bi_linear = nn.Linear(dim, dim)
-
-    def forward(self, h: Tensor, propagate: Propagation) -> Tensor:
-        side = propagate(h)
-        return self.sum_linear(side + h) + self.bi_linear(side * h)
-
-
+@register_op("gat")
 class GATConv(nn.Module):
-    """Graph attention layer (Veličković et al., ICLR 2018) via PyG, heads averaged.
+    """GAT (Veličković et al., ICLR 2018): attention-weighted neighbour sum, heads averaged.
 
-    Attention replaces the adjacency normalisation; edge dropout still applies.
+    PyG's ``GATConv`` with ``K = heads``:
+    ``h'_v = 1/K Σ_k Σ_{u ∈ N(v)} α^k_vu W^k h_u + b``, with
+    ``α^k_vu = softmax_{u ∈ N(v)} LeakyReLU_0.2(a^k · [W^k h_v ‖ W^k h_u])`` (eqs. 3 and 6,
+    averaging as the paper's output layer does, so the width stays ``dim``). Attention replaces
+    the adjacency normalisation (``norm`` is unused); edge dropout still applies. Deviations:
+    no self-loop (the paper attends over ``N(v) ∪ {v}``), no attention dropout, and a bias.
     """
 
-    def __init__(self, dim: int, heads: int) -> None:
+    def __init__(self, dim: int, heads: int = 1) -> None:
         super().__init__()
         from torch_geometric.nn import GATConv as PygGATConv
 
@@ -114,17 +199,47 @@ class GATConv(nn.Module):
         return self.conv(h, propagate.edge_index)
 
 
-def build_op(name: str, dim: int, heads: int) -> nn.Module:
-    """The operator module for ``name`` (validated by :class:`Architecture`)."""
-    builders: dict[str, Callable[[], nn.Module]] = {
-        "lightgcn": LightGCNConv,
-        "gcn": lambda: GCNConv(dim),
-        "sage": lambda: SAGEConv(dim),
-        "gin": lambda: GINConv(dim),
-        "ngcf": lambda: NGCFConv(dim),
-        "gat": lambda: GATConv(dim, heads),
-    }
-    return builders[name]()
+@register_op("gin")
+class GINConv(nn.Module):
+    """GIN (Xu et al., ICLR 2019): an MLP of the node's own and its aggregated neighbours' features.
+
+    ``h'_v = MLP((1 + ε) h_v + Σ_{u ∈ N(v)} Â_vu h_u)``, ``MLP = Linear -> ReLU -> Linear``
+    (width ``dim``), ``ε`` learnable from 0 (GIN-ε, eq. 4.1). The paper's sum aggregator is
+    ``norm=none`` (``Â = A``); the default symmetric norm weights the neighbours by degree.
+    Deviation: no batch normalisation inside the MLP (the paper's experiments use it).
+    """
+
+    def __init__(self, dim: int, heads: int = 1) -> None:
+        super().__init__()
+        self.eps = nn.Parameter(torch.zeros(()))
+        self.mlp = nn.Sequential(nn.Linear(dim, dim), nn.ReLU(), nn.Linear(dim, dim))
+
+    def forward(self, h: Tensor, propagate: Propagation) -> Tensor:
+        return self.mlp((1.0 + self.eps) * h + propagate(h))
+
+
+@register_op("ngcf")
+class NGCFConv(nn.Module):
+    """NGCF (Wang et al., SIGIR 2019): sum and bi-interaction messages, each with its own weight.
+
+    ``h'_v = W1 (h_v + s_v) + b1 + W2 (s_v ⊙ h_v) + b2`` with ``s_v = Σ_{u ∈ N(v)} Â_vu h_u``:
+    eq. 7, ``(L + I) E W1 + (L E) ⊙ E W2`` with ``L = Â`` (the paper's ``norm=symmetric``),
+    which per node is eqs. 3-4: messages ``(W1 e_i + W2 (e_i ⊙ e_u)) / sqrt(|N(u)| |N(i)|)``
+    plus the self-message ``W1 e_u``. Deviation: the biases ``b1``, ``b2`` come from the
+    authors' code (which, unlike eq. 7 and this layer, applies the LeakyReLU to each of the two
+    terms before adding them). The LeakyReLU, message dropout and L2-normalised, concatenated
+    layer outputs are the ``ngcf`` preset's ``activation``, ``dropout``, ``layer_l2norm`` and
+    ``combine``.
+    """
+
+    def __init__(self, dim: int, heads: int = 1) -> None:
+        super().__init__()
+        self.sum_linear = nn.Linear(dim, dim)
+        self.bi_linear = nn.Linear(dim, dim)
+
+    def forward(self, h: Tensor, propagate: Propagation) -> Tensor:
+        side = propagate(h)
+        return self.sum_linear(side + h) + self.bi_linear(side * h)
 
 
 ACTIVATION_FUNCTIONS: dict[str, Callable[[Tensor], Tensor]] = {

@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from lgnas.report.analysis import write_search_analysis
-from lgnas.report.write import write_best_architecture, write_leaderboard, write_report
+from lgnas.report.write import write_leaderboard, write_report
 
-__all__ = ["write_best_architecture", "write_leaderboard", "write_report", "write_search_analysis"]
+__all__ = ["write_leaderboard", "write_report", "write_search_analysis"]

@@ -16,8 +16,7 @@ from lgnas.report.importance import DimensionImportance, design_importance
 from lgnas.report.pareto import costs_of, pareto_front, report_objectives, within_budget
 from lgnas.report.plots import COST_LABELS, plot_importance, plot_pareto, plot_progress
 from lgnas.report.trials import TrialRecord, comparable, read_trials
-from lgnas.search.objectives import Objective
-from lgnas.search.trial import trial_folder
+from lgnas.trials import Objective, trial_folder
 
 FIGURES = {
     "progress.png": "best validation objective so far vs trials and vs cumulative trial time",

@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from lgnas.report.trials import TrialRecord
-from lgnas.search.dominance import nondominated_fronts
-from lgnas.search.objectives import COSTS, Objective, parse_objectives, utilities
+from lgnas.trials import COSTS, Objective, nondominated_fronts, parse_objectives, utilities
 
 PARAMETERS = Objective("parameters", COSTS["parameters"])
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from lgnas.report.importance import DimensionImportance
 from lgnas.report.trials import TrialRecord
-from lgnas.search.objectives import Objective
+from lgnas.trials import Objective
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

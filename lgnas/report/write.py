@@ -8,9 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from omegaconf import OmegaConf
-
-from lgnas.search.trial import Candidate, TrialResult
+from lgnas.trials import Candidate, TrialResult
 
 
 def write_leaderboard(
@@ -47,11 +45,6 @@ def write_leaderboard(
                     result.error or "",
                 ]
             )
-
-
-def write_best_architecture(arch: dict[str, Any], optim: dict[str, Any], path: Path) -> None:
-    """The best architecture, loadable by ``python -m lgnas.train model=file model.path=...``."""
-    OmegaConf.save(OmegaConf.create({"arch": arch, "optim": optim}), path)
 
 
 def write_report(

@@ -7,18 +7,16 @@ import math
 import time
 import traceback
 from pathlib import Path
-from typing import Any
-
-from omegaconf import DictConfig, OmegaConf
 
 from lgnas.data.features import frozen_text
 from lgnas.data.splits import Split
-from lgnas.distributed import LIGHTNING_LOGGERS
 from lgnas.models.architecture import Architecture
+from lgnas.models.optim import Optim
 from lgnas.search.latency import latency_ms_per_1k_users
-from lgnas.search.trial import Point, TrialResult, trial_folder
 from lgnas.space import split_point
-from lgnas.train import fit
+from lgnas.training import TrainSettings, fit
+from lgnas.training.distributed import LIGHTNING_LOGGERS
+from lgnas.trials import Point, TrialResult, trial_folder
 
 
 def quiet_lightning() -> None:
@@ -33,11 +31,12 @@ class TrialEvaluator:
     The test split is never touched here. Any exception, a NaN objective or running out of
     memory makes a failed trial carrying the error, so one bad candidate never ends a search.
     Besides the objective it records the costs a multi-objective search trades against
-    (:mod:`lgnas.search.objectives`): parameters, train seconds and, measured after training
+    (:mod:`lgnas.trials.objectives`): parameters, train seconds and, measured after training
     on the trained model, ``latency_ms_per_1k_users``.
 
     Args:
-        cfg: The search config (``optim``, ``eval``, ``trainer``, ``seed``, ``threads``).
+        optim: The training recipe a point's training keys update.
+        settings: Seed, threads, evaluation and Trainer settings of every trial.
         split: The prepared dataset split, shared by every trial.
         objective: Validation metric to maximise, e.g. ``ndcg@20``.
         max_seconds: Training time limit per trial; a trial that reaches it is scored with
@@ -51,19 +50,23 @@ class TrialEvaluator:
             began). The scores equal those of training from scratch: batches and negatives
             follow the epoch number, and the optimiser's state is restored too. ``None``:
             every trial trains from scratch.
+        full_fidelity: The search's full fidelity: trials at it keep no checkpoint, since
+            nothing continues them (``None``: every trial keeps one).
     """
 
     def __init__(
         self,
-        cfg: DictConfig,
+        optim: Optim,
+        settings: TrainSettings,
         split: Split,
         objective: str,
         max_seconds: float | None = None,
         log_dir: Path | None = None,
         checkpoint_dir: Path | None = None,
+        full_fidelity: int | None = None,
     ) -> None:
-        self.cfg = cfg
-        self.checkpoint_dir = checkpoint_dir
+        self.optim, self.settings = optim, settings
+        self.checkpoint_dir, self.full_fidelity = checkpoint_dir, full_fidelity
         # Trials keep the text encoder frozen; LoRA fine-tuning (item_features.text.finetune)
         # is for the final retrains, which train on the unmodified split.
         self.split = frozen_text(split)
@@ -72,11 +75,10 @@ class TrialEvaluator:
         self.log_dir = log_dir
         quiet_lightning()
 
-    def training_options(self, point: Point) -> tuple[Architecture, dict[str, Any]]:
-        """The architecture and optimiser settings a point stands for."""
+    def training_options(self, point: Point) -> tuple[Architecture, Optim]:
+        """The architecture and training recipe a point stands for."""
         arch_values, optim_values = split_point(point)
-        optim = {**OmegaConf.to_container(self.cfg.optim, resolve=True), **optim_values}
-        return Architecture.from_dict(arch_values), optim
+        return Architecture.from_dict(arch_values), self.optim.updated(optim_values)
 
     def __call__(self, point: Point, fidelity: int | None = None) -> TrialResult:
         quiet_lightning()  # again here: in a Ray worker this object arrives unpickled
@@ -87,7 +89,7 @@ class TrialEvaluator:
                 architecture,
                 optim,
                 self.split,
-                self.cfg,
+                self.settings,
                 max_epochs=fidelity,
                 max_seconds=self.max_seconds,
                 test=False,
@@ -132,8 +134,8 @@ class TrialEvaluator:
             return self.checkpoint_dir / f"{trial_folder(point, epochs)}.ckpt"
 
         lower = (saved(f) for f in range(fidelity - 1, 0, -1))
-        full = OmegaConf.select(self.cfg, "search.fidelity")
+        full = self.full_fidelity
         return {
             "resume_from": next((path for path in lower if path.is_file()), None),
-            "checkpoint_to": saved(fidelity) if full is None or fidelity < int(full) else None,
+            "checkpoint_to": saved(fidelity) if full is None or fidelity < full else None,
         }

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
 from lgnas.errors import ConfigError
-from lgnas.search.trial import Point, TrialResult
+from lgnas.settings import from_mapping
+from lgnas.trials import Point, TrialResult
 
 Evaluate = Callable[[Point, "int | None"], TrialResult]
 
@@ -89,8 +90,24 @@ class SerialExecutor(TrialExecutor):
             yield Finished(job.tag, result, time.perf_counter() - started)
 
 
-def make_executor(options: dict[str, Any] | None) -> TrialExecutor:
-    """The executor ``cfg.executor`` describes: ``{name: serial}`` or ``{name: ray, ...}``.
+@dataclass(frozen=True)
+class SerialSettings:
+    """``executor=serial``: no options; trials train with the search's own ``threads``."""
+
+    @property
+    def threads_per_trial(self) -> int | None:
+        """Torch threads of each trial; ``None``: the search's ``threads``."""
+        return None
+
+
+if TYPE_CHECKING:
+    from lgnas.search.ray_executor import RaySettings
+
+ExecutorSettings = Union["SerialSettings", "RaySettings"]
+
+
+def executor_settings(options: Mapping[str, Any] | None) -> ExecutorSettings:
+    """The typed ``executor`` group: ``{name: serial}`` or ``{name: ray, ...}``.
 
     Raises:
         ConfigError: The name is unknown or an option does not belong to that executor.
@@ -100,9 +117,18 @@ def make_executor(options: dict[str, Any] | None) -> TrialExecutor:
     if name == "serial":
         if options:
             raise ConfigError(f"executor=serial takes no options, got {sorted(options)}")
-        return SerialExecutor()
+        return SerialSettings()
     if name == "ray":
-        from lgnas.search.ray_executor import RayExecutor, RaySettings
+        from lgnas.search.ray_executor import RaySettings  # ray itself is imported on start
 
-        return RayExecutor(RaySettings.from_options(options))
+        return from_mapping(RaySettings, options, "executor")
     raise ConfigError(f"executor.name={name!r} is unknown; choose executor=serial or executor=ray")
+
+
+def make_executor(settings: ExecutorSettings) -> TrialExecutor:
+    """The executor the settings describe."""
+    if isinstance(settings, SerialSettings):
+        return SerialExecutor()
+    from lgnas.search.ray_executor import RayExecutor
+
+    return RayExecutor(settings)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from lgnas.errors import ConfigError
-from lgnas.search.trial import Candidate, TrialResult
+from lgnas.trials import Candidate, TrialResult
 
 RESULT_FIELDS = ("objective", "status", "metrics", "cost", "error", "fidelity")
 

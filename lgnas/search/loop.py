@@ -10,9 +10,9 @@ from lgnas.search.executor import Evaluate, Job, SerialExecutor, TrialExecutor
 from lgnas.search.journal import Journal
 from lgnas.search.progress import SearchProgress
 from lgnas.search.scheduler import FidelityScheduler, promote
-from lgnas.search.trial import Candidate, TrialResult
 from lgnas.space import SearchSpace
 from lgnas.strategies.base import SearchStrategy
+from lgnas.trials import Candidate, TrialResult
 
 __all__ = ["Budget", "Evaluate", "SearchOutcome", "run_search"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from lgnas.search.trial import Candidate, TrialResult
+from lgnas.trials import Candidate, TrialResult
 
 
 class SearchProgress:

@@ -5,7 +5,6 @@ Ray (``pip install "lgnas[ray]"``) is imported only here and only when this exec
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import time
@@ -15,7 +14,7 @@ from typing import Any
 
 from lgnas.errors import ConfigError
 from lgnas.search.executor import Evaluate, Finished, Job, TrialExecutor
-from lgnas.search.trial import Point, TrialResult
+from lgnas.trials import Point, TrialResult
 
 
 @dataclass(frozen=True)
@@ -29,7 +28,8 @@ class RaySettings:
         num_gpus: GPUs of a local Ray (``None``: those Ray detects). Declaring more than exist
             is allowed: Ray then hands out ``CUDA_VISIBLE_DEVICES`` ids without checking.
         cpus_per_trial: CPUs each trial reserves; torch in the trial runs this many threads
-            (at least 1), so trials on one machine never oversubscribe its cores.
+            (at least 1; :attr:`threads_per_trial`, which replaces the search's ``threads``
+            for trials), so trials on one machine never oversubscribe its cores.
         gpus_per_trial: GPUs each trial reserves; fractions share a GPU (0.5: two trials each).
         max_retries: Times a trial whose worker process died (or whose node was lost) is run
             again before it is recorded as failed. A Python exception is never retried.
@@ -47,22 +47,7 @@ class RaySettings:
     object_store_memory: int | None = 1_000_000_000
     log_to_driver: bool = False
 
-    @classmethod
-    def from_options(cls, options: dict[str, Any]) -> RaySettings:
-        """Settings from ``cfg.executor`` (without ``name``), each value checked.
-
-        Raises:
-            ConfigError: An unknown key, or a value of the wrong kind or out of range.
-        """
-        fields = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(options) - fields)
-        if unknown:
-            raise ConfigError(f"executor=ray has no option(s) {unknown}; valid: {sorted(fields)}")
-        settings = cls(**options)
-        settings.check()
-        return settings
-
-    def check(self) -> None:
+    def __post_init__(self) -> None:
         """Refuse values Ray would reject late (or hang on), naming the key."""
         numbers = {
             "num_cpus": (self.num_cpus, True),
@@ -97,8 +82,8 @@ class RaySettings:
             )
 
     @property
-    def threads(self) -> int:
-        """Torch intra-op threads of one trial."""
+    def threads_per_trial(self) -> int:
+        """Torch intra-op threads of one trial: its reserved CPUs, at least one."""
         return max(1, int(self.cpus_per_trial))
 
 
@@ -151,13 +136,12 @@ def _check_fits(settings: RaySettings) -> None:
             )
 
 
-def run_trial(
-    evaluate: Evaluate, point: Point, fidelity: int | None, threads: int
-) -> tuple[TrialResult, float]:
-    """The body of one Ray task: the trial and its wall time, with the thread budget applied."""
-    import torch
+def run_trial(evaluate: Evaluate, point: Point, fidelity: int | None) -> tuple[TrialResult, float]:
+    """The body of one Ray task: the trial and its wall time.
 
-    torch.set_num_threads(threads)
+    The trial's thread count is the evaluate function's own (the search gives trials
+    ``threads_per_trial``), so nothing here overrides it.
+    """
     started = time.perf_counter()
     result = evaluate(point, fidelity)
     return result, time.perf_counter() - started
@@ -174,7 +158,6 @@ class RayExecutor(TrialExecutor):
 
     def __init__(self, settings: RaySettings | None = None) -> None:
         self.settings = settings or RaySettings()
-        self.settings.check()
         self._started_ray = False
         self._evaluate_ref: Any = None
         self._task: Any = None
@@ -206,10 +189,8 @@ class RayExecutor(TrialExecutor):
         if self._task is None:
             raise RuntimeError("RayExecutor.run called outside `with executor.serving(...)`")
         submitted = time.perf_counter()
-        threads = self.settings.threads
         jobs_by_ref = {
-            self._task.remote(self._evaluate_ref, job.point, job.fidelity, threads): job
-            for job in jobs
+            self._task.remote(self._evaluate_ref, job.point, job.fidelity): job for job in jobs
         }
         pending = list(jobs_by_ref)
         try:

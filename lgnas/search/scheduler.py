@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lgnas.errors import ConfigError
-from lgnas.search.trial import TrialResult
+from lgnas.trials import TrialResult
 
 SCHEDULERS = ("none", "sha", "hyperband")
 

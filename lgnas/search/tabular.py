@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from lgnas.errors import ConfigError
-from lgnas.search.trial import Point, TrialResult
 from lgnas.space import SearchSpace
+from lgnas.trials import Point, TrialResult
 
 
 class TabularEvaluator:

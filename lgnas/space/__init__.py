@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from lgnas.errors import ConfigError
-from lgnas.space._consumers import TRAINING_KEYS, split_point
+from lgnas.space._consumers import split_point, training_keys
 from lgnas.space._dimensions import Categorical, Dimension, Float, Integer
 from lgnas.space._space import Decision, SearchSpace
 
 __all__ = [
-    "TRAINING_KEYS",
     "Categorical",
     "Decision",
     "Dimension",
@@ -20,6 +19,7 @@ __all__ = [
     "builtin_spaces",
     "load_space",
     "split_point",
+    "training_keys",
 ]
 
 

@@ -6,7 +6,7 @@ typo in a space file fails when the space loads instead of after hours of search
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import fields
 from typing import Any
 
@@ -14,38 +14,13 @@ from lgnas.errors import ConfigError
 from lgnas.space._dimensions import Categorical, Dimension
 
 
-def _number(minimum: float, integer: bool = False, strict: bool = False) -> Callable[..., None]:
-    def check(key: str, value: Any) -> None:
-        kind = (int,) if integer else (int, float)
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, kind)
-            or value < minimum
-            or (strict and value == minimum)
-        ):
-            bound = f"> {minimum}" if strict else f">= {minimum}"
-            raise ConfigError(f"{value!r} is not {'an integer' if integer else 'a number'} {bound}")
+def training_keys() -> tuple[str, ...]:
+    """Fields of :class:`~lgnas.models.optim.Optim`, the training keys a space may search."""
+    from lgnas.models.optim import optim_keys  # lazy: lgnas.models imports lightning
 
-    return check
+    return optim_keys()
 
 
-def _check_loss(key: str, value: Any) -> None:
-    from lgnas.models.losses import get_loss
-
-    get_loss(value)
-
-
-# How each key of the ``optim`` group of conf/train.yaml that a space may search is checked.
-_TRAINING_CHECKS: dict[str, Callable[[str, Any], None]] = {
-    "loss": _check_loss,
-    "lr": _number(0.0, strict=True),
-    "weight_decay": _number(0.0),
-    "reg": _number(0.0),
-    "num_negatives": _number(1, integer=True),
-    "batch_size": _number(1, integer=True),
-    "temperature": _number(0.0, strict=True),
-}
-TRAINING_KEYS = tuple(_TRAINING_CHECKS)
 LAYER_COUNT = "num_layers"  # the Architecture field per-layer lists are sized by
 
 
@@ -70,25 +45,25 @@ def split_point(point: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any
         ``(architecture kwargs, optim kwargs)``; per-layer values stay lists, and
         architecture keys the point leaves out (inactive dimensions) take their defaults.
     """
-    arch_keys = architecture_keys()
-    unknown = sorted(set(point) - set(arch_keys) - set(TRAINING_KEYS))
+    arch_keys, train_keys = architecture_keys(), training_keys()
+    unknown = sorted(set(point) - set(arch_keys) - set(train_keys))
     if unknown:
         raise ConfigError(
             f"point key(s) {unknown} are read neither by the architecture nor "
-            f"by training; valid keys are {sorted({*arch_keys, *TRAINING_KEYS})}"
+            f"by training; valid keys are {sorted({*arch_keys, *train_keys})}"
         )
     arch = {
         k: list(v) if isinstance(v, (list, tuple)) else v
         for k, v in point.items()
         if k in arch_keys
     }
-    return arch, {k: v for k, v in point.items() if k in TRAINING_KEYS}
+    return arch, {k: v for k, v in point.items() if k in train_keys}
 
 
 def check_consumed(dimensions: Iterable[Dimension]) -> None:
     """Refuse dimensions no consumer reads, wrong per-layer use, and values consumers reject."""
     arch_keys, layered = architecture_keys(), per_layer_keys()
-    valid = sorted({*arch_keys, *TRAINING_KEYS})
+    valid = sorted({*arch_keys, *training_keys()})
     for dim in dimensions:
         if dim.name not in valid:
             raise ConfigError(
@@ -105,7 +80,7 @@ def check_consumed(dimensions: Iterable[Dimension]) -> None:
                 f"search space dimension {dim.name!r}: per_layer must be {LAYER_COUNT!r}, "
                 f"the architecture's layer count, not {dim.per_layer!r}"
             )
-        check = _check_architecture_value if dim.name in arch_keys else _TRAINING_CHECKS[dim.name]
+        check = _check_architecture_value if dim.name in arch_keys else _check_training_value
         for value in _probe_values(dim):
             try:
                 check(dim.name, value)
@@ -124,3 +99,9 @@ def _check_architecture_value(key: str, value: Any) -> None:
     from lgnas.models.architecture import Architecture
 
     Architecture.from_dict({key: value})  # per-layer keys broadcast a single value
+
+
+def _check_training_value(key: str, value: Any) -> None:
+    from lgnas.models.optim import Optim
+
+    Optim.from_dict({key: value})

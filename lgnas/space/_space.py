@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 
 from lgnas.errors import ConfigError
-from lgnas.search.trial import Point
 from lgnas.space._consumers import check_consumed
 from lgnas.space._dimensions import Dimension, Integer, parse_dimension, same_value
+from lgnas.trials import Point
 
 _MISSING = object()  # "no value proposed for this gene": draw one from the prior
 _INACTIVE_CODE = 0.5  # what an inactive block encodes to; decode ignores it anyway

@@ -21,9 +21,9 @@ import math
 from abc import abstractmethod
 from typing import Any
 
-from lgnas.search.trial import Candidate, Point, TrialResult
 from lgnas.space import SearchSpace
 from lgnas.strategies.base import SearchStrategy
+from lgnas.trials import Candidate, Point, TrialResult
 
 _PENDING_REPEAT = TrialResult.failure("repeats a point still being evaluated")
 _REPEAT_MUTATION = 0.2  # per-gene redraw probability when moving off a repeated proposal
@@ -60,9 +60,8 @@ class OptimizerBridge(SearchStrategy):
 
     def _ask(self, candidate_id: int) -> Point:
         ticket, point = self._propose()
-        key = self.space.key(point)
-        if key in self._seen:
-            self._report(ticket, self._told.get(key, _PENDING_REPEAT))
+        if self._is_seen(point):
+            self._report(ticket, self._told.get(self.space.key(point), _PENDING_REPEAT))
             point = self._unseen_near(point)
             ticket = self._impose(point)
         self._tickets[candidate_id] = ticket

@@ -7,11 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from lgnas.errors import ConfigError
-from lgnas.search.dominance import crowded_ranks
-from lgnas.search.objectives import parse_objectives, utilities
-from lgnas.search.trial import Candidate, Point, TrialResult
 from lgnas.space import SearchSpace
 from lgnas.strategies.base import SearchStrategy, _check_at_least, _check_unit_interval
+from lgnas.trials import Candidate, Point, TrialResult, crowded_ranks, parse_objectives, utilities
 
 
 class GeneticSearch(SearchStrategy):
@@ -40,8 +38,10 @@ class GeneticSearch(SearchStrategy):
             worst keeps the best anyway).
         ageing: Evict the oldest member instead of the worst.
         objectives: ``search.objectives``-style list, e.g. ``["ndcg@20", "-parameters"]``
-            (see :mod:`lgnas.search.objectives`); ``None`` or one entry: single-objective.
+            (see :mod:`lgnas.trials.objectives`); ``None`` or one entry: single-objective.
     """
+
+    supports_multi_objective = True  # NSGA-II: a search's objectives reach ``objectives``
 
     def __init__(
         self,

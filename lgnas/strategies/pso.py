@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from lgnas.search.trial import Candidate, Point, TrialResult
 from lgnas.space import Categorical, Dimension, SearchSpace
 from lgnas.strategies.base import SearchStrategy, _check_at_least, _check_unit_interval
+from lgnas.trials import Candidate, Point, TrialResult
 
 
 class ParticleSwarmSearch(SearchStrategy):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from lgnas.search.trial import Candidate, Point, TrialResult
 from lgnas.space import SearchSpace
 from lgnas.strategies.base import SearchStrategy
+from lgnas.trials import Candidate, Point, TrialResult
 
 
 class RandomSearch(SearchStrategy):

@@ -87,6 +87,9 @@ class StrategyInfo:
                 f"{', '.join(missing)} of lgnas.strategies.SearchStrategy; the package must "
                 "define them (see lgnas.testing.StrategyConformance)"
             )
+        problem = multi_objective_problem(cls)
+        if problem is not None:
+            raise ConfigError(f"strategy {self.name!r} from {self.origin} {problem}")
         return cls
 
     def summary(self) -> str:
@@ -188,6 +191,31 @@ def strategy_params(cls: type[SearchStrategy]) -> dict[str, Any]:
         for p in params
         if p.name not in _RUNTIME_PARAMS and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
     }
+
+
+def multi_objective_problem(cls: type[SearchStrategy]) -> str | None:
+    """Why ``cls`` cannot take a search's objectives though it declares
+    ``supports_multi_objective``; ``None`` when it can or does not declare it.
+
+    The search passes ``search.objectives`` as ``objectives=[...]``, and leaves it unset (the
+    config's ``null``) for a single objective, so the parameter must exist and default to
+    ``None``.
+    """
+    if not cls.supports_multi_objective:
+        return None
+    params = strategy_params(cls)
+    if "objectives" not in params:
+        return (
+            "declares supports_multi_objective = True but its constructor has no `objectives` "
+            "parameter; add `objectives: Sequence[str] | None = None` (a search passes "
+            "search.objectives there) or drop the flag to be scalarised"
+        )
+    if params["objectives"] is not None:
+        return (
+            "declares supports_multi_objective = True, so its `objectives` parameter must "
+            f"default to None (a single objective), not {params['objectives']!r}"
+        )
+    return None
 
 
 def make_strategy(

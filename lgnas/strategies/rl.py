@@ -12,9 +12,9 @@ import torch
 from torch import Tensor, nn
 
 from lgnas.errors import ConfigError
-from lgnas.search.trial import Candidate, Point, TrialResult
 from lgnas.space import Decision, SearchSpace
 from lgnas.strategies.base import SearchStrategy, _check_at_least, _check_unit_interval
+from lgnas.trials import Candidate, Point, TrialResult
 
 _INIT_RANGE = 0.1  # uniform init of every controller weight, as ENAS and GraphNAS
 

@@ -1,8 +1,9 @@
 """Multi-objective search with any single-objective strategy, by random Chebyshev scalarisation.
 
-A strategy that takes an ``objectives`` parameter (genetic: NSGA-II) handles several
-objectives itself; any other (random, pso, rl, plugins) is wrapped in
-:class:`ScalarisedStrategy`, which tells it one number per trial, so no strategy changes.
+A strategy that declares :attr:`SearchStrategy.supports_multi_objective` (genetic: NSGA-II)
+handles several objectives itself, given as its ``objectives`` parameter; any other (random,
+pso, rl, plugins) is wrapped in :class:`ScalarisedStrategy`, which tells it one number per
+trial, so no strategy changes.
 
 Why random augmented Chebyshev weights (ParEGO, Knowles, IEEE TEC 2006) and not a weighted
 sum: a weighted sum only ever prefers points on the convex hull of the front, so a front with
@@ -17,17 +18,17 @@ unit.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from importlib.metadata import EntryPoint
 from typing import Any
 
 import numpy as np
 
 from lgnas.errors import ConfigError
-from lgnas.search.objectives import Objective, parse_objectives, utilities
-from lgnas.search.trial import Candidate, Point, TrialResult
 from lgnas.space import SearchSpace
 from lgnas.strategies.base import SearchStrategy
-from lgnas.strategies.registry import load_strategy, make_strategy, strategy_params
+from lgnas.strategies.registry import load_strategy, make_strategy
+from lgnas.trials import Candidate, Objective, Point, TrialResult, parse_objectives, utilities
 
 RHO = 0.05  # weight of the augmenting sum: among equal Chebyshev values, prefer the better sum
 
@@ -109,20 +110,35 @@ def build_strategy(
     seed: int,
     options: dict[str, Any],
     objectives: Sequence[Objective],
+    entry_points: Iterable[EntryPoint] | None = None,
 ) -> SearchStrategy:
     """The registered strategy ``name`` pursuing ``objectives`` (see the module docstring).
 
+    A strategy whose class declares :attr:`~SearchStrategy.supports_multi_objective` gets
+    several objectives as ``objectives=[...]`` (their ``search.objectives`` specs); any other
+    is wrapped in :class:`ScalarisedStrategy`, and an ``objectives`` parameter it has is its
+    own option, passed through from ``options`` like any other.
+
+    Args:
+        entry_points: The entry points to find ``name`` in instead of the installed ones
+            (a test seam, see :func:`~lgnas.strategies.registry.scan`).
+
     Raises:
-        ConfigError: ``strategy.objectives`` was set; ``search.objectives`` is the one place.
+        ConfigError: ``strategy.objectives`` was set for a multi-objective strategy
+            (``search.objectives`` is the one place), or the strategy declares
+            ``supports_multi_objective`` without an ``objectives`` parameter.
     """
-    if options.get("objectives") is not None:
+    multi = load_strategy(name, entry_points).supports_multi_objective  # checked on loading
+    if multi and options.get("objectives") is not None:
         raise ConfigError(
             "strategy.objectives is filled from search.objectives; set search.objectives="
             f"{list(options['objectives'])} instead"
         )
     if len(objectives) == 1:
-        return make_strategy(name, space, seed=seed, **options)
+        return make_strategy(name, space, seed=seed, entry_points=entry_points, **options)
     specs = [o.spec for o in objectives]
-    if "objectives" in strategy_params(load_strategy(name)):
-        return make_strategy(name, space, seed=seed, **{**options, "objectives": specs})
-    return ScalarisedStrategy(make_strategy(name, space, seed=seed, **options), specs)
+    if multi:
+        options = {**options, "objectives": specs}
+        return make_strategy(name, space, seed=seed, entry_points=entry_points, **options)
+    inner = make_strategy(name, space, seed=seed, entry_points=entry_points, **options)
+    return ScalarisedStrategy(inner, specs)

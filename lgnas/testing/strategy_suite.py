@@ -8,7 +8,9 @@ Subclass :class:`StrategyConformance` in a test module and name the strategy::
         strategy_name = "my_strategy"   # its entry-point name
 
 or override the ``make`` fixture to build it some other way. Tests that need a capability a
-strategy does not declare (say ``supports_batch``) are skipped, never failed.
+strategy does not declare (say ``supports_batch``) are skipped, never failed. One test
+checks that the strategy leaves the names the base class owns alone
+(:func:`lgnas.strategies.base.reserved_name_problems`).
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ from typing import Any, ClassVar
 import numpy as np
 import pytest
 
-from lgnas.search.trial import Candidate, Point, TrialResult
 from lgnas.space import SearchSpace, load_space
 from lgnas.strategies import SearchStrategy, make_strategy
+from lgnas.strategies.base import reserved_name_problems
+from lgnas.trials import Candidate, Point, TrialResult
 
 StrategyFactory = Callable[[SearchSpace, int], SearchStrategy]
 Objective = Callable[[Point], float]
@@ -204,6 +207,21 @@ class StrategyConformance:
             strategy.tell(candidate, TrialResult(float(candidate.id)))
         assert strategy.pending == () and strategy.recommend() == batch[-1]
 
+    def test_keeps_the_base_class_names_meaning(
+        self, make: StrategyFactory, space: SearchSpace
+    ) -> None:
+        """The names :class:`SearchStrategy` owns (``space``, ``seed``, ``_rng``, its books,
+        methods and capability flags: ``lgnas.strategies.base.RESERVED``) are never rebound
+        to something else, after construction, mid-search and after a resume."""
+        strategy = make(space, 6)
+        _assert_keeps_reserved_names(strategy, "constructed")
+        run(strategy, synthetic_objective(space), self.trials, self.batch, _every_third)
+        strategy.ask(self.batch if type(strategy).supports_batch else 1)
+        _assert_keeps_reserved_names(strategy, "after asks and tells")
+        restored = make(space, 0)
+        restored.load_state_dict(json.loads(json.dumps(strategy.state_dict())))
+        _assert_keeps_reserved_names(restored, "resumed")
+
     def test_leaves_global_random_state_alone(
         self, make: StrategyFactory, space: SearchSpace
     ) -> None:
@@ -229,6 +247,11 @@ class StrategyConformance:
             told = run(make(tiny, seed), objective, self.budget, batch=5)
             passed.append(max(objective(c.point) for c in told) >= target)
         assert sum(passed) > len(passed) / 2, f"reached the target for seeds: {passed}"
+
+
+def _assert_keeps_reserved_names(strategy: SearchStrategy, stage: str) -> None:
+    problems = reserved_name_problems(strategy)
+    assert not problems, f"reserved names reused ({stage}):\n" + "\n".join(problems)
 
 
 def _random_median_best(space: SearchSpace, objective: Objective, budget: int) -> float:

@@ -10,7 +10,7 @@ from matplotlib.image import imread
 from lgnas.report.analysis import pareto_section, write_search_analysis
 from lgnas.report.pareto import pareto_front, within_budget
 from lgnas.report.trials import TrialRecord, read_trials
-from lgnas.search.objectives import parse_objectives
+from lgnas.trials import parse_objectives
 
 QUALITY, PARAMETERS, LATENCY = parse_objectives(["ndcg@20", "-parameters", "-latency"])
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hydra import compose, initialize_config_dir
 
-from lgnas.config import config_dir
 from lgnas.data import prepare_dataset
 from lgnas.search import evaluator as evaluator_module
 from lgnas.search.evaluator import TrialEvaluator
@@ -21,23 +19,26 @@ POINT = {
 
 
 @pytest.fixture(scope="module")
-def evaluator_parts():
-    with initialize_config_dir(config_dir(), version_base=None):
-        cfg = compose("config", overrides=["dataset=synthetic", "threads=1", "eval.warmup=0"])
-    return cfg, prepare_dataset(cfg.dataset, seed=0)
+def evaluator_parts(search_job):
+    job = search_job("+strategy=random", "dataset=synthetic")
+    return job, prepare_dataset(job.dataset, seed=0)
+
+
+def _evaluator(job, split, **options) -> TrialEvaluator:
+    return TrialEvaluator(job.optim, job.trial_settings, split, "ndcg@20", **options)
 
 
 def test_a_trial_trains_and_scores_on_validation(evaluator_parts) -> None:
-    cfg, split = evaluator_parts
-    result = TrialEvaluator(cfg, split, "ndcg@20")(POINT, fidelity=2)
+    job, split = evaluator_parts
+    result = _evaluator(job, split)(POINT, fidelity=2)
     assert result.ok and 0.0 < result.objective <= 1.0
     assert result.cost["epochs"] == 2 and result.cost["parameters"] > 0
     assert all(key.startswith("val/") for key in result.metrics)  # the test split is untouched
 
 
 def test_a_time_limit_ends_a_trial_early_but_scores_it(evaluator_parts) -> None:
-    cfg, split = evaluator_parts
-    result = TrialEvaluator(cfg, split, "ndcg@20", max_seconds=0.5)(POINT, fidelity=10_000)
+    job, split = evaluator_parts
+    result = _evaluator(job, split, max_seconds=0.5)(POINT, fidelity=10_000)
     assert result.ok
     assert result.cost["epochs"] < 10_000
 
@@ -47,10 +48,8 @@ def test_a_promoted_trial_continues_its_lower_rung_checkpoint(
     evaluator_parts, tmp_path, dropout
 ) -> None:
     point = {**POINT, "dropout": dropout}  # dropout: torch's random state carries over too
-    cfg, split = evaluator_parts
-    cfg = cfg.copy()
-    cfg.search.fidelity = 4
-    warm = TrialEvaluator(cfg, split, "ndcg@20", checkpoint_dir=tmp_path)
+    job, split = evaluator_parts
+    warm = _evaluator(job, split, checkpoint_dir=tmp_path, full_fidelity=4)
     screened = warm(point, fidelity=2)
     assert screened.cost["epochs"] == 2 and "resumed_from" not in screened.cost
     assert len(list(tmp_path.glob("*-e2.ckpt"))) == 1
@@ -59,7 +58,7 @@ def test_a_promoted_trial_continues_its_lower_rung_checkpoint(
     assert not list(tmp_path.glob("*-e4.ckpt"))  # nothing continues a full-fidelity trial
     # Weights, optimiser moments, batches and the best-so-far all carry over: the continued
     # training scores exactly what four epochs from scratch score.
-    cold = TrialEvaluator(cfg, split, "ndcg@20")(point, fidelity=4)
+    cold = _evaluator(job, split)(point, fidelity=4)
     assert cold.cost["epochs"] == 4
     assert promoted.metrics == cold.metrics
 
@@ -73,12 +72,12 @@ def test_a_promoted_trial_continues_its_lower_rung_checkpoint(
     ],
 )
 def test_errors_become_failed_trials(evaluator_parts, monkeypatch, failure, message) -> None:
-    cfg, split = evaluator_parts
+    job, split = evaluator_parts
 
     def broken_fit(*args, **kwargs):
         raise failure
 
     monkeypatch.setattr(evaluator_module, "fit", broken_fit)
-    result = TrialEvaluator(cfg, split, "ndcg@20")(POINT, fidelity=1)
+    result = _evaluator(job, split)(POINT, fidelity=1)
     assert not result.ok and result.objective is None
     assert message in result.error

@@ -7,7 +7,7 @@ import pytest
 
 from lgnas.errors import ConfigError
 from lgnas.search.journal import Journal
-from lgnas.search.trial import Candidate, TrialResult
+from lgnas.trials import Candidate, TrialResult
 
 IDENTITY = {"strategy": {"name": "random"}, "seed": 0}
 

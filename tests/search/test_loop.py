@@ -9,9 +9,9 @@ import pytest
 from lgnas.search.executor import Finished, TrialExecutor
 from lgnas.search.journal import Journal
 from lgnas.search.loop import Budget, run_search
-from lgnas.search.trial import TrialResult
 from lgnas.space import load_space
 from lgnas.strategies.registry import make_strategy
+from lgnas.trials import TrialResult
 
 
 class CountingObjective:

@@ -16,9 +16,9 @@ from lgnas.errors import ConfigError
 from lgnas.search.journal import Journal
 from lgnas.search.loop import Budget, run_search
 from lgnas.search.ray_executor import RayExecutor, RaySettings, connect
-from lgnas.search.trial import TrialResult
 from lgnas.space import load_space
 from lgnas.strategies.registry import make_strategy
+from lgnas.trials import TrialResult
 
 SPACE = load_space("tiny")
 

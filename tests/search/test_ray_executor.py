@@ -14,20 +14,17 @@ from pathlib import Path
 
 import pytest
 import ray
-from hydra import compose, initialize_config_dir
-from omegaconf import OmegaConf
 
-from lgnas.config import config_dir
 from lgnas.data import prepare_dataset
 from lgnas.errors import ConfigError
 from lgnas.search.evaluator import TrialEvaluator
-from lgnas.search.executor import SerialExecutor, make_executor
+from lgnas.search.executor import Job, SerialExecutor, executor_settings, make_executor
 from lgnas.search.journal import Journal
 from lgnas.search.loop import Budget, run_search
 from lgnas.search.ray_executor import RayExecutor, RaySettings, connect
-from lgnas.search.trial import TrialResult
 from lgnas.space import load_space
 from lgnas.strategies.registry import make_strategy
+from lgnas.trials import TrialResult
 
 SPACE = load_space("tiny")
 
@@ -112,7 +109,9 @@ def test_a_dead_worker_is_retried_then_failed_and_the_search_goes_on(tmp_path: P
     generation = make_strategy("random", SPACE, seed=0).ask(3)
     kill, raise_on = (SPACE.key(c.point) for c in generation[1:3])
     evaluate = Saboteur(tmp_path, kill=kill, raise_on=raise_on)
-    executor = make_executor({"name": "ray", "cpus_per_trial": 1, "max_retries": 1})
+    executor = make_executor(
+        executor_settings({"name": "ray", "cpus_per_trial": 1, "max_retries": 1})
+    )
     outcome = _search(tmp_path, evaluate, executor, trials=6, batch_size=3)
 
     attempts = (tmp_path / "attempts.txt").read_text().splitlines()
@@ -128,28 +127,26 @@ def test_a_dead_worker_is_retried_then_failed_and_the_search_goes_on(tmp_path: P
     assert all(attempts.count(r["key"]) == 1 for r in others)  # none re-run
 
 
+SMALL_SEARCH = (
+    "+strategy=genetic",
+    "dataset=synthetic",
+    "dataset.options.num_users=200",
+    "dataset.options.num_items=300",
+    "dataset.options.num_interactions=4000",
+)
+
+
 @pytest.fixture(scope="module")
-def small_search_cfg():
-    with initialize_config_dir(config_dir(), version_base=None):
-        cfg = compose(
-            "config",
-            overrides=[
-                "dataset=synthetic",
-                "dataset.options.num_users=200",
-                "dataset.options.num_items=300",
-                "dataset.options.num_interactions=4000",
-                "threads=1",
-                "eval.warmup=0",
-            ],
-        )
-    return cfg, prepare_dataset(cfg.dataset, seed=0)
+def small_search_cfg(search_job):
+    job = search_job(*SMALL_SEARCH)
+    return job, prepare_dataset(job.dataset, seed=0)
 
 
 def test_ray_finds_the_same_trials_as_serial_for_the_same_seed(
     tmp_path: Path, small_search_cfg
 ) -> None:
-    cfg, split = small_search_cfg
-    evaluate = TrialEvaluator(cfg, split, "ndcg@20")
+    job, split = small_search_cfg
+    evaluate = TrialEvaluator(job.optim, job.train, split, "ndcg@20")
     runs = {}
     for name, executor in {
         "serial": SerialExecutor(),
@@ -178,22 +175,51 @@ def test_unmeetable_requests_and_bad_options_are_clear_errors() -> None:
     executor = RayExecutor(RaySettings(gpus_per_trial=3))
     with pytest.raises(ConfigError, match=r"executor.gpus_per_trial=3 .* 2.0 GPUs"):
         executor.start(score)
-    with pytest.raises(ConfigError, match=r"no option\(s\) \['gpus'\]"):
-        make_executor({"name": "ray", "gpus": 1})
+    with pytest.raises(ConfigError, match=r"unknown setting\(s\) executor.gpus"):
+        executor_settings({"name": "ray", "gpus": 1})
     with pytest.raises(ConfigError, match="executor.gpus_per_trial=1.5"):
-        RaySettings(gpus_per_trial=1.5).check()
+        RaySettings(gpus_per_trial=1.5)
     with pytest.raises(ConfigError, match="executor=serial or executor=ray"):
-        make_executor({"name": "dask"})
+        executor_settings({"name": "dask"})
 
 
-def test_the_executor_config_group_picks_and_sizes_the_executor() -> None:
-    with initialize_config_dir(config_dir(), version_base=None):
-        default = compose("config")
-        on_ray = compose(
-            "config", overrides=["executor=ray", "threads=3", "executor.gpus_per_trial=0.5"]
-        )
-    assert isinstance(make_executor(OmegaConf.to_container(default.executor)), SerialExecutor)
-    executor = make_executor(OmegaConf.to_container(on_ray.executor, resolve=True))
+def test_the_executor_config_group_picks_and_sizes_the_executor(search_job) -> None:
+    default = search_job("+strategy=random")
+    on_ray = search_job(
+        "+strategy=random", "executor=ray", "threads=3", "executor.gpus_per_trial=0.5"
+    )
+    assert isinstance(make_executor(default.executor), SerialExecutor)
+    assert default.trial_settings == default.train  # serial trials: the search's threads
+    executor = make_executor(on_ray.executor)
     assert isinstance(executor, RayExecutor)
-    assert executor.settings.cpus_per_trial == 3 == executor.settings.threads
+    assert executor.settings.cpus_per_trial == 3 == on_ray.trial_settings.threads
     assert executor.settings.gpus_per_trial == 0.5
+
+
+class ThreadsInTrial:
+    """A real trial that also reports the torch threads it trained with (read in the worker)."""
+
+    def __init__(self, evaluate: TrialEvaluator) -> None:
+        self.evaluate = evaluate
+
+    def __call__(self, point, fidelity):
+        import dataclasses
+
+        import torch
+
+        result = self.evaluate(point, fidelity)
+        return dataclasses.replace(result, cost={**result.cost, "threads": torch.get_num_threads()})
+
+
+def test_a_trial_on_ray_runs_the_threads_its_cpus_reserve(search_job, small_search_cfg) -> None:
+    # threads=1 for the search, 2 CPUs reserved per trial: the trial must train with 2 threads
+    # (the executor's reservation owns a trial's thread count), not the search's 1.
+    job = search_job(*SMALL_SEARCH, "executor=ray", "executor.cpus_per_trial=2", "threads=1")
+    split = small_search_cfg[1]
+    evaluate = ThreadsInTrial(TrialEvaluator(job.optim, job.trial_settings, split, "ndcg@20"))
+    executor = make_executor(job.executor)
+    point = make_strategy("random", SPACE, seed=0).ask(1)[0].point
+    with executor.serving(evaluate) as running:
+        (finished,) = running.run([Job(0, point, 1)])
+    assert finished.result.ok, finished.result.error
+    assert finished.result.cost["threads"] == 2

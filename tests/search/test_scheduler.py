@@ -7,16 +7,16 @@ import json
 from pathlib import Path
 
 import pytest
-from omegaconf import OmegaConf
 
 from lgnas.errors import ConfigError
 from lgnas.search.journal import Journal
 from lgnas.search.loop import Budget, run_search
 from lgnas.search.scheduler import Bracket, FidelityScheduler, promote
-from lgnas.search.trial import TrialResult
+from lgnas.search.settings import SearchSettings
 from lgnas.space import load_space
 from lgnas.strategies.random import RandomSearch
 from lgnas.strategies.registry import make_strategy
+from lgnas.trials import TrialResult
 
 SHA = FidelityScheduler("sha", min_fidelity=2, max_fidelity=18, eta=3)
 HYPERBAND = FidelityScheduler("hyperband", min_fidelity=2, max_fidelity=18, eta=3)
@@ -211,12 +211,10 @@ SETTINGS = {
     ],
 )
 def test_bad_scheduler_settings_name_the_key(change: dict, message: str) -> None:
-    # As search.* arrives from Hydra; lgnas.search.run.check_settings calls the same.
-    settings = OmegaConf.create({**SETTINGS, **change})
     with pytest.raises(ConfigError, match=message):
-        FidelityScheduler.from_settings(settings)
+        SearchSettings(**{**SETTINGS, **change})
 
 
 def test_scheduler_none_is_no_scheduler() -> None:
-    assert FidelityScheduler.from_settings({**SETTINGS, "scheduler": "none"}) is None
-    assert FidelityScheduler.from_settings({"fidelity": 15}) is None  # the key left out
+    assert SearchSettings(**{**SETTINGS, "scheduler": "none"}).fidelity_scheduler is None
+    assert SearchSettings(fidelity=15).fidelity_scheduler is None  # the key left out

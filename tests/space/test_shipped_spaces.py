@@ -7,7 +7,8 @@ import pytest
 
 from lgnas.errors import ConfigError
 from lgnas.models.architecture import Architecture
-from lgnas.space import TRAINING_KEYS, builtin_spaces, load_space, split_point
+from lgnas.models.layers import op_names
+from lgnas.space import builtin_spaces, load_space, split_point, training_keys
 
 
 @pytest.mark.parametrize("name", ["default", "lightgcn_family", "tiny"])
@@ -18,7 +19,15 @@ def test_shipped_space_points_build_architectures(name: str) -> None:
     for _ in range(100):
         arch, optim = split_point(space.sample(rng))
         Architecture.from_dict(arch)
-        assert set(optim) <= set(TRAINING_KEYS)
+        assert set(optim) <= set(training_keys())
+
+
+def test_default_space_searches_every_registered_op() -> None:
+    op = load_space("default").dimensions["op"]
+    assert tuple(op.choices) == op_names(), (
+        "conf/search_space/default.yaml searches the whole design space: list every op of "
+        "lgnas.models.layers (python -m lgnas.models) in its op choices"
+    )
 
 
 def test_lightgcn_family_only_propagates() -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from lgnas.errors import ConfigError
+from lgnas.models.layers import op_names
 from lgnas.space import SearchSpace, load_space
 
 LAYERS = {"type": "int", "low": 0, "high": 2}
@@ -119,11 +120,11 @@ LAYERS = {"type": "int", "low": 0, "high": 2}
         ),
         (
             {"lr": {"type": "float", "low": -1.0, "high": 0.1}},
-            r"dimension 'lr': -1.0 is not a number > 0.0",
+            r"dimension 'lr': optim.lr=-1.0 must be a number > 0",
         ),
         (
             {"batch_size": {"type": "categorical", "choices": [256, 0.5]}},
-            r"dimension 'batch_size': 0.5 is not an integer >= 1",
+            r"dimension 'batch_size': optim.batch_size=0.5 must be an integer >= 1",
         ),
     ],
 )
@@ -165,3 +166,18 @@ def test_unknown_builtin_space_lists_the_shipped_ones() -> None:
         r"'default', 'lightgcn_family', 'text', 'tiny'\]",
     ):
         load_space("huge")
+
+
+def test_a_space_naming_an_unregistered_op_lists_the_registered_ones(tmp_path: Path) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text(
+        "dimensions:\n"
+        "  num_layers: {type: int, low: 1, high: 2}\n"
+        "  op: {type: categorical, choices: [lightgcn, gcnii], per_layer: num_layers}\n"
+    )
+    with pytest.raises(ConfigError) as error:
+        load_space(path)
+    message = str(error.value)
+    assert f"{path}: search space dimension 'op': architecture key 'op'" in message
+    assert f"unknown value 'gcnii'; choose one of {list(op_names())}" in message
+    assert "python -m lgnas.models" in message

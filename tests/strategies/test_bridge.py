@@ -7,10 +7,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from lgnas.search.trial import Point, TrialResult
 from lgnas.space import SearchSpace, load_space
 from lgnas.strategies.bridge import OptimizerBridge
 from lgnas.testing import StrategyConformance, run, synthetic_objective
+from lgnas.trials import Point, TrialResult
 
 
 class _Library:

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from lgnas.search.dominance import (
+from lgnas.trials import (
     crowded_ranks,
     crowding_distance,
     dominates,

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import re
+from types import SimpleNamespace
+
 import pytest
 
 from lgnas.errors import ConfigError
-from lgnas.search.objectives import parse_objectives
-from lgnas.search.trial import Candidate, Point, TrialResult
 from lgnas.space import SearchSpace, load_space
-from lgnas.strategies import SearchStrategy, make_strategy
+from lgnas.strategies import SearchStrategy, available, load_strategy, make_strategy
 from lgnas.strategies.genetic import GeneticSearch
 from lgnas.strategies.scalarised import RHO, ScalarisedStrategy, build_strategy
 from lgnas.testing import StrategyConformance, run, synthetic_objective
 from lgnas.testing.strategy_suite import synthetic_parameters
+from lgnas.trials import Candidate, Point, TrialResult, parse_objectives
 
 OBJECTIVES = ["score", "-parameters"]  # the suite's results carry cost["parameters"]
 
@@ -117,3 +119,75 @@ def test_build_strategy_uses_nsga2_for_genetic_and_scalarises_the_others() -> No
     assert type(single) is type(make_strategy("random", space))
     with pytest.raises(ConfigError, match="set search.objectives="):
         build_strategy("genetic", space, 0, {"objectives": ["ndcg@20", "-latency"]}, two)
+
+
+class OwnObjectives(Recorder):
+    """Like optuna_nsga2: an ``objectives`` option of its own, no multi-objective flag."""
+
+    def __init__(
+        self, space: SearchSpace, seed: int = 0, objectives: tuple[str, ...] = ("objective",)
+    ) -> None:
+        super().__init__(space, seed)
+        self.objectives = objectives
+
+
+class Pareto(Recorder):
+    supports_multi_objective = True
+
+    def __init__(self, space: SearchSpace, seed: int = 0, objectives: list[str] | None = None):
+        super().__init__(space, seed)
+        self.objectives = objectives
+
+
+class ClaimsParetoWithoutObjectives(Recorder):
+    supports_multi_objective = True
+
+
+class ClaimsParetoWithADefault(Pareto):
+    def __init__(self, space: SearchSpace, seed: int = 0, objectives: str = "ndcg@20"):
+        super().__init__(space, seed, [objectives])
+
+
+def _entry_points(**classes: type[SearchStrategy]) -> list[SimpleNamespace]:
+    return [
+        SimpleNamespace(name=name, value=f"plugin:{cls.__name__}", load=lambda cls=cls: cls)
+        for name, cls in classes.items()
+    ]
+
+
+def test_only_genetic_of_the_built_ins_declares_multi_objective_support() -> None:
+    flags = {name: load_strategy(name).supports_multi_objective for name in available()}
+    assert flags["genetic"] and not any(flags[n] for n in ("random", "pso", "rl"))
+    assert SearchStrategy.supports_multi_objective is False
+
+
+def test_the_flag_not_a_parameter_name_decides_who_gets_the_objectives() -> None:
+    space, two = load_space("tiny"), parse_objectives(["ndcg@20", "-parameters"])
+    eps = _entry_points(own=OwnObjectives, pareto=Pareto)
+    own = build_strategy("own", space, 0, {"objectives": ["metrics.recall"]}, two, eps)
+    assert isinstance(own, ScalarisedStrategy) and own.objectives == ["ndcg@20", "-parameters"]
+    assert own.inner.objectives == ["metrics.recall"]  # its own option, passed through
+    alone = build_strategy("own", space, 0, {"objectives": ("objective",)}, two[:1], eps)
+    assert type(alone) is OwnObjectives
+    pareto = build_strategy("pareto", space, 0, {"objectives": None}, two, eps)
+    assert type(pareto) is Pareto and pareto.objectives == ["ndcg@20", "-parameters"]
+    assert build_strategy("pareto", space, 0, {}, two[:1], eps).objectives is None
+    with pytest.raises(ConfigError, match="set search.objectives="):
+        build_strategy("pareto", space, 0, {"objectives": ["ndcg@20"]}, two, eps)
+
+
+@pytest.mark.parametrize(
+    ("cls", "problem"),
+    [
+        (ClaimsParetoWithoutObjectives, "has no `objectives` parameter"),
+        (ClaimsParetoWithADefault, "must default to None"),
+    ],
+)
+def test_declaring_the_flag_without_an_objectives_parameter_is_refused(cls, problem) -> None:
+    space, two = load_space("tiny"), parse_objectives(["ndcg@20", "-parameters"])
+    eps = _entry_points(claims=cls)
+    for objectives in (two, two[:1]):
+        with pytest.raises(ConfigError, match=rf"strategy 'claims' from .*{cls.__name__}.*"):
+            build_strategy("claims", space, 0, {}, objectives, eps)
+    with pytest.raises(ConfigError, match=re.escape(problem)):
+        make_strategy("claims", space, entry_points=eps)

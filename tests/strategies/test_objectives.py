@@ -5,13 +5,9 @@ from __future__ import annotations
 import math
 
 import pytest
-from hydra import compose, initialize_config_dir
 
-from lgnas.config import config_dir
 from lgnas.errors import ConfigError
-from lgnas.search.objectives import parse_objectives, search_objectives, utilities
-from lgnas.search.run import search
-from lgnas.search.trial import TrialResult
+from lgnas.trials import TrialResult, parse_objectives, utilities
 
 
 def test_a_metric_and_minimised_costs_parse_to_their_result_keys() -> None:
@@ -59,28 +55,22 @@ def test_bad_lists_are_refused_with_what_to_write(specs, message: str) -> None:
         parse_objectives(specs)
 
 
-def _search_settings(*overrides: str):
-    with initialize_config_dir(config_dir(), version_base=None):
-        return compose("config", overrides=list(overrides)).search
+def _specs(job) -> list[str]:
+    return [o.spec for o in job.search.objective_list]
 
 
-def test_search_config_defaults_to_the_single_objective() -> None:
-    assert [o.spec for o in search_objectives(_search_settings())] == ["ndcg@20"]
-    chosen = _search_settings("search.objectives=[ndcg@20,-latency]")
-    assert [o.spec for o in search_objectives(chosen)] == ["ndcg@20", "-latency"]
+def test_search_config_defaults_to_the_single_objective(search_job) -> None:
+    assert _specs(search_job("+strategy=random")) == ["ndcg@20"]
+    chosen = search_job("+strategy=random", "search.objectives=[ndcg@20,-latency]")
+    assert _specs(chosen) == ["ndcg@20", "-latency"]
 
 
-def test_the_quality_entry_must_be_the_search_objective() -> None:
-    settings = _search_settings("search.objectives=[recall@20,-parameters]")
+def test_the_quality_entry_must_be_the_search_objective(search_job) -> None:
     with pytest.raises(ConfigError, match="set search.objective=recall@20"):
-        search_objectives(settings)
+        search_job("+strategy=random", "search.objectives=[recall@20,-parameters]")
 
 
-def test_a_search_refuses_bad_objectives_before_training(tmp_path) -> None:
-    with initialize_config_dir(config_dir(), version_base=None):
-        cfg = compose(
-            "config", overrides=["+strategy=random", "search.objectives=[ndcg@20,latency]"]
-        )
+def test_a_search_refuses_bad_objectives_before_training(search_job) -> None:
+    # The settings refuse them at the door, before any search (or journal) exists.
     with pytest.raises(ConfigError, match="'latency' is a cost, which is minimised"):
-        search(cfg, tmp_path, show_progress=False)
-    assert not (tmp_path / "journal.jsonl").exists()
+        search_job("+strategy=random", "search.objectives=[ndcg@20,latency]")

@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 
 from lgnas.errors import ConfigError
-from lgnas.search.trial import Point
 from lgnas.space import SearchSpace, load_space
 from lgnas.strategies import make_strategy
 from lgnas.strategies.pso import ParticleSwarmSearch
 from lgnas.testing import run, synthetic_objective
+from lgnas.trials import Point
 
 POINT: Point = {
     "num_layers": 1,

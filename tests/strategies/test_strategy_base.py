@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import math
+import random
+import re
 from types import SimpleNamespace
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
 
 from lgnas.errors import ConfigError
-from lgnas.search.trial import Candidate, Point, TrialResult
 from lgnas.space import SearchSpace, load_space
 from lgnas.strategies import SearchStrategy, make_strategy
+from lgnas.strategies.base import reserved_name_problems
 from lgnas.strategies.genetic import GeneticSearch
 from lgnas.testing import StrategyConformance, run, synthetic_objective
+from lgnas.trials import Candidate, Point, TrialResult
 
 
 class OneAtATime(SearchStrategy):
@@ -155,3 +159,131 @@ def test_conformance_suite_catches_a_strategy_that_never_improves() -> None:
     suite = StrategyConformance()
     with pytest.raises(AssertionError, match="reached the target for seeds"):
         suite.test_improves_on_synthetic_objective(lambda space, seed: Fixated(space, seed))
+
+
+class KeepsItsOwnBest(SearchStrategy):
+    """Uses ``_best``, ``_seen`` and ``_pending`` for its own books, as plugins may."""
+
+    def __init__(self, space: SearchSpace, seed: int = 0) -> None:
+        super().__init__(space, seed)
+        self._best: list[float] = []  # every objective told, best first
+        self._seen = "not a set"
+        self._pending = 0
+
+    def _ask(self, candidate_id: int) -> Point:
+        self._pending += 1
+        return self._sample_unseen()
+
+    def _tell(self, candidate: Candidate, result: TrialResult) -> None:
+        self._pending -= 1
+        if result.ok:
+            self._best = sorted([*self._best, result.objective], reverse=True)
+
+    def _state(self) -> dict[str, Any]:
+        return {"best": self._best, "pending": self._pending}
+
+    def _load_state(self, state: dict[str, Any]) -> None:
+        self._best, self._pending = state["best"], state["pending"]
+
+
+def test_a_subclass_attribute_named_best_leaves_the_base_books_alone(tiny: SearchSpace) -> None:
+    strategy = KeepsItsOwnBest(tiny, seed=2)
+    objective = synthetic_objective(tiny)
+    told = run(strategy, objective, 12, batch=3)
+    assert strategy.recommend() == max(told, key=lambda c: objective(c.point))
+    assert strategy._best == sorted((objective(c.point) for c in told), reverse=True)
+    assert strategy._seen == "not a set" and strategy._pending == 0
+    state = strategy.state_dict()
+    assert state["best"][0] == strategy.recommend().id and len(state["seen"]) == 12
+    assert reserved_name_problems(strategy) == []
+
+
+def test_the_state_dict_format_is_unchanged(tiny: SearchSpace) -> None:
+    strategy = make_strategy("random", tiny, seed=0)
+    (first, second) = strategy.ask(2)
+    strategy.tell(first, TrialResult(0.5))
+    state = strategy.state_dict()
+    assert list(state) == [
+        "strategy", "format", "next_id", "rng", "pending", "seen", "best", "internal"
+    ]  # fmt: skip
+    assert state["next_id"] == 2 and state["pending"] == [[1, second.point]]
+    assert state["seen"] == sorted(tiny.key(c.point) for c in (first, second))
+    assert state["best"] == [0, first.point, 0.5] and state["format"] == 1
+    assert vars(strategy).keys() >= {  # the books, name-mangled
+        "_SearchStrategy__next_id",
+        "_SearchStrategy__pending",
+        "_SearchStrategy__seen",
+        "_SearchStrategy__best",
+    }
+
+
+class _Sampler(SearchStrategy):
+    def _ask(self, candidate_id: int) -> Point:
+        return self._sample_unseen()
+
+    def _tell(self, candidate: Candidate, result: TrialResult) -> None:
+        pass
+
+
+class LabelsItsSeed(_Sampler):
+    def __init__(self, space: SearchSpace, seed: int = 0) -> None:
+        super().__init__(space, seed)
+        self.seed = f"run-{seed}"  # its own meaning of seed: a label
+
+
+class OwnGenerator(_Sampler):
+    def __init__(self, space: SearchSpace, seed: int = 0) -> None:
+        super().__init__(space, seed)
+        self._rng = random.Random(seed)  # Python's generator under the base's name
+
+    def _ask(self, candidate_id: int) -> Point:
+        return self.space.sample(np.random.default_rng(candidate_id))
+
+
+class PendingList(_Sampler):
+    pending: ClassVar[list[int]] = []  # its own queue, hiding the base's property
+
+
+class AssignsRecommend(_Sampler):
+    def __init__(self, space: SearchSpace, seed: int = 0) -> None:
+        super().__init__(space, seed)
+        self.recommend = [1, 2]  # type: ignore[method-assign]
+
+
+class BadFlag(_Sampler):
+    supports_batch = "yes"  # type: ignore[assignment]
+
+
+def _named_like_the_base() -> type[SearchStrategy]:
+    class SearchStrategy(_Sampler):  # mangles ``self.__best`` onto the base's book
+        def __init__(self, space: SearchSpace, seed: int = 0) -> None:
+            super().__init__(space, seed)
+            self.__best: list[float] = []
+
+    return SearchStrategy
+
+
+@pytest.mark.parametrize(
+    ("cls", "named"),
+    [
+        (LabelsItsSeed, "LabelsItsSeed.seed was set to 'run-"),
+        (OwnGenerator, "OwnGenerator._rng was set to <random.Random"),
+        (PendingList, "PendingList.pending is a list, where the base's pending is a property"),
+        (AssignsRecommend, "AssignsRecommend.recommend was assigned"),
+        (BadFlag, "BadFlag.supports_batch = 'yes' must be a bool"),
+        (_named_like_the_base(), "is named like the base class"),
+    ],
+)
+def test_the_suite_catches_a_strategy_reusing_the_base_names(
+    tiny: SearchSpace, cls: type[SearchStrategy], named: str
+) -> None:
+    suite = StrategyConformance()
+    with pytest.raises(AssertionError, match=re.escape(named)):
+        suite.test_keeps_the_base_class_names_meaning(lambda space, seed: cls(space, seed), tiny)
+
+
+def test_a_class_named_like_the_base_clobbers_its_books(tiny: SearchSpace) -> None:
+    """Why the suite refuses that name: mangling cannot protect the books from it."""
+    strategy = _named_like_the_base()(tiny)
+    assert strategy._SearchStrategy__best == []
+    assert any("_SearchStrategy__best was set to []" in p for p in reserved_name_problems(strategy))

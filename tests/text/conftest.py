@@ -52,23 +52,17 @@ def ml100k_embeddings(ml100k_items: Interactions, text_cache: Path) -> tuple[np.
 
 
 @pytest.fixture(scope="session")
-def cold_train_config(text_cache):
-    """Composes the train config on ``dataset=ml100k_cold`` (plus overrides), its text
+def cold_train_config(text_cache, compose_config):
+    """The plain train config on ``dataset=ml100k_cold`` (plus overrides), its text
     embeddings in the session cache."""
-    from hydra import compose, initialize_config_dir
-
-    from lgnas.config import config_dir
 
     def composed(*overrides: str):
-        with initialize_config_dir(config_dir(), version_base=None):
-            return compose(
-                "train",
-                overrides=[
-                    "dataset=ml100k_cold",
-                    f"dataset.item_features.text.cache_dir={text_cache}",
-                    "dataset.item_features.text.progress=false",
-                    *overrides,
-                ],
-            )
+        return compose_config(
+            "train",
+            "dataset=ml100k_cold",
+            f"dataset.item_features.text.cache_dir={text_cache}",
+            "dataset.item_features.text.progress=false",
+            *overrides,
+        )
 
     return composed

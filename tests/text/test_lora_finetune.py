@@ -188,7 +188,7 @@ def test_the_dataset_switch_reaches_text_models_only_and_not_search_trials(
     cold_train_config, ml100k_embeddings, data_dir, monkeypatch
 ) -> None:
     monkeypatch.setenv("LGNAS_DATA_DIR", str(data_dir))
-    cfg = cold_train_config("+dataset.item_features.text.finetune.rank=2").dataset
+    cfg = cold_train_config("+dataset.item_features.text.finetune.rank=2")["dataset"]
     split = prepare_dataset(cfg, seed=0)
     finetune = split.item_content.text_finetune
     assert finetune.settings == LoraSettings(rank=2)

@@ -8,11 +8,11 @@ from lgnas_annealing import SimulatedAnnealing
 
 from lgnas.config import config_dir
 from lgnas.errors import ConfigError
-from lgnas.search.trial import TrialResult
 from lgnas.space import load_space
 from lgnas.strategies import available, make_strategy
 from lgnas.strategies.hydra_configs import register_strategy_configs
 from lgnas.testing import StrategyConformance, run, synthetic_objective
+from lgnas.trials import TrialResult
 
 
 class TestAnnealingConformance(StrategyConformance):

@@ -8,10 +8,10 @@ import pytest
 from lgnas_nevergrad.parametrization import parametrization, to_point, to_value
 
 from lgnas.errors import ConfigError
-from lgnas.search.trial import TrialResult
 from lgnas.space import load_space
 from lgnas.strategies import available, make_strategy
 from lgnas.testing import StrategyConformance
+from lgnas.trials import TrialResult
 
 OPTIMIZERS = ["NGOpt", "TwoPointsDE", "PortfolioDiscreteOnePlusOne", "PSO"]
 

@@ -7,10 +7,11 @@ import pytest
 from lgnas_optuna.distributions import params, suggest
 
 from lgnas.errors import ConfigError
-from lgnas.search.trial import TrialResult
 from lgnas.space import load_space
 from lgnas.strategies import available, make_strategy
+from lgnas.strategies.scalarised import ScalarisedStrategy, build_strategy
 from lgnas.testing import StrategyConformance, run, synthetic_objective
+from lgnas.trials import TrialResult, parse_objectives
 
 
 class TestTPEConformance(StrategyConformance):
@@ -119,9 +120,10 @@ def test_listing_and_building_import_optuna_only_when_asking() -> None:
 
 def test_hydra_overrides_reach_the_sampler() -> None:
     from hydra import compose, initialize_config_dir
+    from omegaconf import OmegaConf
 
     from lgnas.config import config_dir
-    from lgnas.search.run import strategy_options
+    from lgnas.search.settings import StrategyChoice
     from lgnas.strategies.hydra_configs import register_strategy_configs
 
     register_strategy_configs()
@@ -132,9 +134,21 @@ def test_hydra_overrides_reach_the_sampler() -> None:
     ]
     with initialize_config_dir(config_dir(), version_base=None):
         cfg = compose("config", overrides=overrides)
-    name, options = strategy_options(cfg)
-    strategy = make_strategy(name, load_space("tiny"), **options)
+    choice = StrategyChoice.from_config(OmegaConf.to_container(cfg.strategy, resolve=True))
+    strategy = make_strategy(choice.name, load_space("tiny"), **choice.options)
     assert strategy.objectives == ("objective", "-cost.parameters")
     strategy.ask()
     assert strategy.study.sampler._population_size == 8
     assert len(strategy.study.directions) == 2
+
+
+def test_its_own_objectives_option_survives_a_multi_objective_search() -> None:
+    """``optuna_nsga2`` does not declare ``supports_multi_objective``: its ``objectives`` is
+    an option of its own, kept, while a search's ``search.objectives`` scalarise it."""
+    space, options = load_space("tiny"), {"objectives": ["objective", "-cost.parameters"]}
+    alone = build_strategy("optuna_nsga2", space, 0, options, parse_objectives(["ndcg@20"]))
+    assert alone.objectives == ("objective", "-cost.parameters")
+    two = parse_objectives(["ndcg@20", "-parameters"])
+    wrapped = build_strategy("optuna_nsga2", space, 0, options, two)
+    assert isinstance(wrapped, ScalarisedStrategy)
+    assert wrapped.inner.objectives == ("objective", "-cost.parameters")

@@ -19,8 +19,8 @@ from hydra.core.override_parser.types import (
 )
 
 from lgnas.errors import ConfigError
-from lgnas.search.trial import Point
 from lgnas.space import Categorical, Dimension, Float, Integer, SearchSpace
+from lgnas.trials import Point
 
 
 def sweep_space(overrides: list[Override]) -> tuple[SearchSpace, list[str]]:

@@ -76,8 +76,8 @@ class LgnasSweeper(Sweeper):
         """Run the whole search; every generation's job returns, in launch order."""
         from hydra_plugins.lgnas_sweeper.space import job_overrides, sweep_space
 
-        from lgnas.search.trial import TrialResult
         from lgnas.strategies import make_strategy
+        from lgnas.trials import TrialResult
 
         assert self.config is not None and self.hydra_context is not None
         parser = OverridesParser.create(config_loader=self.hydra_context.config_loader)

@@ -12,9 +12,9 @@ import math
 from typing import Any
 
 from lgnas.errors import ConfigError
-from lgnas.search.trial import Candidate, Point, TrialResult
 from lgnas.space import SearchSpace
 from lgnas.strategies.base import SearchStrategy
+from lgnas.trials import Candidate, Point, TrialResult
 
 
 class SimulatedAnnealing(SearchStrategy):

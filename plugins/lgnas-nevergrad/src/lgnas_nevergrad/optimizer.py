@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 
 from lgnas.errors import ConfigError
-from lgnas.search.trial import Point, TrialResult
 from lgnas.space import SearchSpace
 from lgnas.strategies.bridge import OptimizerBridge
+from lgnas.trials import Point, TrialResult
 from lgnas_nevergrad.parametrization import parametrization, to_point, to_value
 
 # Nevergrad minimises and has no failed state: a failure is told as the worst loss there is

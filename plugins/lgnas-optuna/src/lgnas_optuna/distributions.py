@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from lgnas.errors import ConfigError
-from lgnas.search.trial import Point
 from lgnas.space import Categorical, Dimension, Float, Integer, SearchSpace
+from lgnas.trials import Point
 
 if TYPE_CHECKING:
     import optuna

@@ -1,6 +1,6 @@
 """Which numbers of a trial result an Optuna study optimises.
 
-A spec names a field of :class:`~lgnas.search.trial.TrialResult`: ``objective`` (the search
+A spec names a field of :class:`~lgnas.trials.trial.TrialResult`: ``objective`` (the search
 objective, maximised), ``metrics.<name>`` or ``cost.<name>``; a leading ``-`` minimises it,
 e.g. ``[objective, -cost.parameters]`` trades accuracy against model size (NSGA-II).
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from lgnas.errors import ConfigError
-from lgnas.search.trial import TrialResult
+from lgnas.trials import TrialResult
 
 _FIELDS = ("metrics", "cost")
 

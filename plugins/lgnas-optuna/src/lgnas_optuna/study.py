@@ -6,9 +6,9 @@ import warnings
 from abc import abstractmethod
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from lgnas.search.trial import Point, TrialResult
 from lgnas.space import SearchSpace
 from lgnas.strategies.bridge import OptimizerBridge
+from lgnas.trials import Point, TrialResult
 from lgnas_optuna.distributions import params, relaxed_params, suggest, suggest_relaxed
 from lgnas_optuna.objectives import objective_values
 

@@ -22,12 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from lgnas.errors import ConfigError
-
 if TYPE_CHECKING:
-    from omegaconf import DictConfig
-
-    from lgnas.train import TrainResult
+    from lgnas.training.result import TrainResult
+    from lgnas.training.settings import TrainSettings
 
 LIGHTNING_LOGGERS = ("lightning.pytorch", "lightning.fabric", "pytorch_lightning")
 """Where Lightning logs its banners; the ranks copy their caller's levels of these."""
@@ -35,39 +32,15 @@ STRATEGY = "lgnas_ddp"
 """The Lightning strategy each rank trains with (registered in :func:`_register_strategy`)."""
 
 
-def processes_to_spawn(trainer_cfg: DictConfig) -> int:
-    """How many processes a fit with this ``trainer`` config must spawn (0: train in place).
-
-    Nothing is spawned inside an already launched DDP process (``torchrun``, SLURM ``srun``
-    or our own ranks): there Lightning joins the existing process group.
-
-    Raises:
-        ConfigError: ``trainer.devices`` is not a positive whole number of devices.
-    """
-    devices = trainer_cfg.get("devices", 1)
-    if devices in ("auto", -1) or isinstance(devices, list | tuple):
-        return 0  # Lightning's own choice; left to it
-    if isinstance(devices, bool) or not isinstance(devices, int) or devices < 1:
-        raise ConfigError(f"trainer.devices={devices!r} must be a whole number of devices >= 1")
-    if devices == 1 or "WORLD_SIZE" in os.environ:
-        return 0
-    if trainer_cfg.get("num_nodes", 1) != 1:
-        raise ConfigError(
-            "trainer.num_nodes>1: start one process per device with torchrun or srun instead; "
-            "lgnas spawns processes on one machine only"
-        )
-    return devices
-
-
 def fit_in_processes(
     world_size: int,
     architecture: Any,
     optim: dict[str, Any],
     split: Any,
-    cfg: DictConfig,
+    settings: TrainSettings,
     **options: Any,
 ) -> TrainResult:
-    """:func:`lgnas.train.fit` in ``world_size`` spawned DDP processes; rank 0's result.
+    """:func:`lgnas.training.fit` in ``world_size`` spawned DDP processes; rank 0's result.
 
     Raises:
         torch.multiprocessing.ProcessRaisedException: A rank raised (the others are stopped).
@@ -76,7 +49,7 @@ def fit_in_processes(
     levels = {name: logging.getLogger(name).level for name in LIGHTNING_LOGGERS}
     with tempfile.TemporaryDirectory(prefix="lgnas-ddp-") as folder:
         result_path = Path(folder) / "result.pt"
-        fit_args = (architecture, optim, split, cfg, options)
+        fit_args = (architecture, optim, split, settings, options)
         torch.multiprocessing.start_processes(
             _rank_main,
             args=(world_size, _free_port(), result_path, levels, *fit_args),
@@ -96,12 +69,10 @@ def _rank_main(
     architecture: Any,
     optim: dict[str, Any],
     split: Any,
-    cfg: DictConfig,
+    settings: TrainSettings,
     options: dict[str, Any],
 ) -> None:
-    from omegaconf import OmegaConf, open_dict
-
-    from lgnas.train import fit
+    from lgnas.training.fit import fit
 
     os.environ.update(
         MASTER_ADDR="127.0.0.1",
@@ -117,12 +88,9 @@ def _rank_main(
     # the global value and Lightning's advice to add sync_dist does not apply.
     warnings.filterwarnings("ignore", message=r"It is recommended to use `self.log\(")
     _register_strategy()
-    cfg = cfg.copy()
-    OmegaConf.set_readonly(cfg, False)
-    with open_dict(cfg):
-        if cfg.trainer.get("strategy", "auto") == "auto":
-            cfg.trainer.strategy = STRATEGY
-    result = fit(architecture, optim, split, cfg, **options)
+    if settings.trainer.get("strategy", "auto") == "auto":
+        settings = settings.replace(trainer={"strategy": STRATEGY})
+    result = fit(architecture, optim, split, settings, **options)
     if rank == 0:
         torch.save(result, result_path)
 

@@ -1,0 +1,90 @@
+"""After the search: retrain the best candidates and the baselines at full fidelity, test once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from lgnas.data.splits import Split
+from lgnas.models.architecture import Architecture, preset
+from lgnas.models.optim import Optim
+from lgnas.search.evaluator import TrialEvaluator
+from lgnas.search.loop import SearchOutcome
+from lgnas.training import (
+    TrainSettings,
+    fit,
+    read_recipe,
+    read_summary,
+    save_result,
+    write_recipe,
+)
+
+
+def retrain_finalists(
+    outcome: SearchOutcome,
+    evaluate: TrialEvaluator,
+    split: Split,
+    *,
+    top_k: int,
+    baselines: tuple[str, ...],
+    optim: Optim,
+    settings: TrainSettings,
+    max_seconds: float | None,
+    output_dir: Path,
+) -> dict[str, dict[str, Any]]:
+    """Full training and one test of the ``top_k`` best points and of the ``baselines``.
+
+    The best point's recipe is written to ``best_architecture.yaml``. Each result is saved
+    under ``final/<name>/``; a resumed search reuses saved ones.
+
+    Returns:
+        Per model name (``found-1``, ..., then the baselines): its ``kind`` (``found`` or
+        ``baseline``) and test/valid metrics, parameters and train seconds, or an ``error``.
+    """
+    contenders: dict[str, tuple[str, Architecture, Optim]] = {}
+    for rank, (candidate, _) in enumerate(outcome.top(top_k), 1):
+        arch, recipe = evaluate.training_options(candidate.point)
+        contenders[f"found-{rank}"] = ("found", arch, recipe)
+        if rank == 1:
+            write_recipe(output_dir / "best_architecture.yaml", arch, recipe)
+    for baseline in baselines:
+        contenders[baseline] = ("baseline", preset(baseline), optim)
+    finals = {}
+    for name, (kind, arch, recipe) in contenders.items():
+        folder = output_dir / "final" / name
+        result = _final_result(arch, recipe, split, settings, max_seconds, folder)
+        finals[name] = {"kind": kind, **result}
+    return finals
+
+
+def _final_result(
+    arch: Architecture,
+    optim: Optim,
+    split: Split,
+    settings: TrainSettings,
+    max_seconds: float | None,
+    folder: Path,
+) -> dict[str, Any]:
+    """Train and test one finalist, or reuse its saved result if it is the same model.
+
+    A finalist whose training fails (e.g. diverges at full fidelity) is reported with its
+    error instead of ending the search.
+    """
+    recipe = folder / "architecture.yaml"
+    same = recipe.is_file() and read_recipe(recipe) == (arch.to_dict(), optim.to_dict())
+    summary = read_summary(folder) if same else None
+    if summary is None:
+        try:
+            result = fit(
+                arch, optim, split, settings, max_seconds=max_seconds, log_dir=folder / "logs"
+            )
+        except Exception as error:  # one finalist, not the whole search
+            return {"error": f"{type(error).__name__}: {error}"}
+        save_result(result, folder, optim)
+        summary = read_summary(folder)
+    return {
+        "test": summary["test"],
+        "valid": summary["valid"],
+        "parameters": summary["num_parameters"],
+        "train_seconds": summary["train_seconds"],
+    }

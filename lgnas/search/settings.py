@@ -1,0 +1,223 @@
+"""The settings of a whole search (``python -m lgnas``), typed and checked once at the door."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from lgnas.errors import ConfigError
+from lgnas.models.optim import Optim
+from lgnas.search.executor import ExecutorSettings, executor_settings
+from lgnas.search.loop import Budget
+from lgnas.search.scheduler import SCHEDULERS, FidelityScheduler
+from lgnas.settings import check_choice, check_number, from_mapping
+from lgnas.space import SearchSpace
+from lgnas.training.settings import TrainSettings
+from lgnas.trials import Objective, parse_objectives
+
+IDENTITY = {"identity": True}
+"""Field metadata of the settings that decide which trials run and what they score: they
+make up the search's identity in its journal, so a resume with other values is refused."""
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """The ``search`` config group (conf/config.yaml documents each key).
+
+    Budgets (``trials``, ``seconds``), the retrain (``final_seconds``, ``top_k``,
+    ``baselines``) and ``batch_size`` do not change which trials run, so a search may be
+    resumed with other values; the fields marked :data:`IDENTITY` may not.
+    """
+
+    trials: int | None = 50
+    seconds: float | None = 300
+    batch_size: int = 1
+    fidelity: int | None = field(default=15, metadata=IDENTITY)
+    scheduler: str = "none"
+    min_fidelity: int = 2
+    eta: int = 3
+    warm_start: bool = True
+    trial_seconds: float | None = field(default=30, metadata=IDENTITY)
+    final_seconds: float | None = 180
+    objective: str = field(default="ndcg@20", metadata=IDENTITY)
+    objectives: tuple[str, ...] | None = None
+    top_k: int = 1
+    baselines: tuple[str, ...] = ("mf", "lightgcn", "ngcf")
+
+    def __post_init__(self) -> None:
+        check_number("search.trials", self.trials, minimum=0, integer=True, nullable=True)
+        check_number("search.seconds", self.seconds, minimum=0, nullable=True)
+        check_number("search.batch_size", self.batch_size, minimum=1, integer=True)
+        check_number("search.fidelity", self.fidelity, minimum=1, integer=True, nullable=True)
+        check_number("search.top_k", self.top_k, minimum=0, integer=True)
+        for key in ("trial_seconds", "final_seconds"):
+            check_number(f"search.{key}", getattr(self, key), minimum=0, nullable=True)
+        if self.trials is None and self.seconds is None:
+            raise ConfigError("search.trials and search.seconds are both null: set a budget")
+        check_choice("search.scheduler", self.scheduler, SCHEDULERS)
+        if not isinstance(self.objective, str):
+            raise ConfigError(f"search.objective={self.objective!r} must be a metric name")
+        if self.objectives is not None:
+            object.__setattr__(self, "objectives", tuple(self.objectives))
+        object.__setattr__(self, "baselines", tuple(self.baselines or ()))
+        self.objective_list  # noqa: B018 - parses search.objectives; its errors name the key
+        self.fidelity_scheduler  # noqa: B018 - likewise for the scheduler's keys
+
+    @property
+    def objective_list(self) -> tuple[Objective, ...]:
+        """``objectives`` parsed, or ``objective`` alone when it is null."""
+        if self.objectives is None:
+            return (Objective(self.objective),)
+        return parse_objectives(list(self.objectives), quality=self.objective)
+
+    @property
+    def fidelity_scheduler(self) -> FidelityScheduler | None:
+        """The multi-fidelity scheduler asked for; ``None`` for ``scheduler=none``.
+
+        Raises:
+            ConfigError: A fidelity setting is missing, not a whole number or out of range.
+        """
+        if self.scheduler == "none":
+            return None
+        if self.fidelity is None:
+            raise ConfigError(
+                f"search.scheduler={self.scheduler} needs search.fidelity (the full epochs); "
+                "it is null"
+            )
+        return FidelityScheduler(
+            kind=self.scheduler,
+            min_fidelity=self.min_fidelity,
+            max_fidelity=self.fidelity,
+            eta=self.eta,
+            warm_start=self.warm_start,
+        )
+
+    @property
+    def budget(self) -> Budget:
+        """When the search stops."""
+        return Budget(trials=self.trials, seconds=self.seconds)
+
+    def identity(self) -> dict[str, Any]:
+        """The :data:`IDENTITY` fields, plus the scheduler and several objectives when used.
+
+        The last two are left out when unused, so journals of searches from before they
+        existed still resume.
+        """
+        identity = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.metadata}
+        objectives = self.objective_list
+        if len(objectives) > 1:
+            identity["objectives"] = [o.spec for o in objectives]
+        scheduler = self.fidelity_scheduler
+        if scheduler is not None:
+            identity["scheduler"] = {
+                "kind": scheduler.kind,
+                "min_fidelity": scheduler.min_fidelity,
+                "eta": scheduler.eta,
+                "warm_start": scheduler.warm_start,
+            }
+        return identity
+
+
+@dataclass(frozen=True)
+class StrategyChoice:
+    """The ``strategy`` config group: a registered strategy's name and constructor options."""
+
+    name: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_config(cls, group: Mapping[str, Any] | None) -> StrategyChoice:
+        """From the plain ``strategy`` group (``name`` plus the strategy's parameters).
+
+        Raises:
+            ConfigError: No strategy was chosen.
+        """
+        if not group or not group.get("name"):
+            raise ConfigError(
+                "no search strategy chosen; add +strategy=<name> (e.g. +strategy=genetic)"
+            )
+        options = dict(group)
+        return cls(str(options.pop("name")), options)
+
+
+@dataclass(frozen=True)
+class SearchJob:
+    """Everything ``python -m lgnas`` needs, from one composed config.
+
+    Attributes:
+        strategy: Which strategy proposes candidates.
+        space: The search space's plain mapping (``search_space`` group).
+        dataset: The dataset's plain mapping (``dataset`` group; checked when it is loaded).
+        optim: The training recipe every candidate starts from.
+        train: Seed, threads, evaluation and Trainer settings of every fit.
+        search: Budgets, fidelity, objectives, retrains.
+        executor: Where trials run.
+        config: The whole plain config, saved in the run directory for ``lgnas.recommend``.
+    """
+
+    strategy: StrategyChoice
+    space: Mapping[str, Any]
+    dataset: Mapping[str, Any]
+    optim: Optim
+    train: TrainSettings
+    search: SearchSettings
+    executor: ExecutorSettings
+    config: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.search_space  # noqa: B018 - a bad space is refused before any data is loaded
+        logged = self.train.eval.logged
+        if self.search.objective not in logged:
+            raise ConfigError(
+                f"search.objective={self.search.objective!r} is not among the evaluated metrics "
+                f"{list(logged)}; change it or eval.metrics / eval.ks"
+            )
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> SearchJob:
+        """From the plain, resolved config ``python -m lgnas`` composed (conf/config.yaml)."""
+        config = dict(config)
+        return cls(
+            strategy=StrategyChoice.from_config(config.get("strategy")),
+            space=config["search_space"],
+            dataset=config["dataset"],
+            optim=Optim.from_dict(config.get("optim")),
+            train=TrainSettings.from_config(
+                seed=config.get("seed"),
+                threads=config.get("threads"),
+                eval=config.get("eval"),
+                trainer=config.get("trainer"),
+            ),
+            search=from_mapping(SearchSettings, config.get("search"), "search"),
+            executor=executor_settings(config.get("executor")),
+            config=config,
+        )
+
+    @property
+    def search_space(self) -> SearchSpace:
+        """The space :attr:`space` declares."""
+        return SearchSpace.from_dict(dict(self.space))
+
+    @property
+    def trial_settings(self) -> TrainSettings:
+        """The settings each trial trains with: an executor that reserves CPUs per trial
+        decides its thread count."""
+        threads = self.executor.threads_per_trial
+        return self.train if threads is None else self.train.replace(threads=threads)
+
+    def identity(self) -> dict[str, Any]:
+        """What must match for a search to resume from a journal (see :class:`Journal`).
+
+        Where trials run (the executor) is not part of it: a search begun serially may be
+        resumed on Ray and the other way round.
+        """
+        return {
+            "strategy": {"name": self.strategy.name, **self.strategy.options},
+            "search_space": dict(self.space),
+            "dataset": dict(self.dataset),
+            "optim": self.optim.to_dict(),
+            **self.train.identity(),
+            **self.search.identity(),
+        }

@@ -1,0 +1,30 @@
+"""Training one candidate: :func:`fit` and its settings, results on disk, and DDP.
+
+Every training in lgnas (``lgnas.train``, search trials, final retrains and baselines) goes
+through :func:`fit`, so all of them follow the same rules.
+"""
+
+from __future__ import annotations
+
+from lgnas.training.fit import fit, training_loggers
+from lgnas.training.result import (
+    TrainResult,
+    read_recipe,
+    read_summary,
+    save_result,
+    write_recipe,
+)
+from lgnas.training.settings import EvalSettings, TrainSettings, spawned_processes
+
+__all__ = [
+    "EvalSettings",
+    "TrainResult",
+    "TrainSettings",
+    "fit",
+    "read_recipe",
+    "read_summary",
+    "save_result",
+    "spawned_processes",
+    "training_loggers",
+    "write_recipe",
+]

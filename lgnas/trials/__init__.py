@@ -1,0 +1,46 @@
+"""The vocabulary every strategy, the search loop and the report share: what a trial is.
+
+A bottom package: it imports nothing of lgnas but :mod:`lgnas.errors`, so any package
+(spaces, strategies, the search, the report, plugins) can use it without import cycles.
+
+* :mod:`lgnas.trials.trial`: points, candidates, results (:class:`Point`,
+  :class:`Candidate`, :class:`TrialResult`) and a trial's log folder name.
+* :mod:`lgnas.trials.objectives`: what a multi-objective search trades off
+  (``search.objectives``) and the objective vector derived from a result.
+* :mod:`lgnas.trials.dominance`: Pareto dominance and NSGA-II's sorting.
+"""
+
+from __future__ import annotations
+
+from lgnas.trials.dominance import (
+    Vector,
+    crowded_ranks,
+    crowding_distance,
+    dominates,
+    nondominated_fronts,
+)
+from lgnas.trials.objectives import (
+    COSTS,
+    Objective,
+    Scored,
+    parse_objectives,
+    utilities,
+)
+from lgnas.trials.trial import Candidate, Point, TrialResult, trial_folder
+
+__all__ = [
+    "COSTS",
+    "Candidate",
+    "Objective",
+    "Point",
+    "Scored",
+    "TrialResult",
+    "Vector",
+    "crowded_ranks",
+    "crowding_distance",
+    "dominates",
+    "nondominated_fronts",
+    "parse_objectives",
+    "trial_folder",
+    "utilities",
+]

@@ -1,0 +1,65 @@
+"""Typed settings changed no result: the journal of a search is the one written before them.
+
+``data/tiny_genetic_seed0.jsonl`` is the journal of ``python -m lgnas +strategy=genetic
+dataset=synthetic search_space=tiny search.trials=8 threads=1 seed=0``, written by lgnas
+before its settings were typed (when the whole Hydra config travelled down to training).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from lgnas.data import prepare_dataset
+from lgnas.search import evaluator as evaluator_module
+from lgnas.search.run import run_trials
+
+BEFORE = Path(__file__).parent / "data" / "tiny_genetic_seed0.jsonl"
+COMMAND = (
+    "+strategy=genetic",
+    "dataset=synthetic",
+    "search_space=tiny",
+    "search.trials=8",
+    "threads=1",
+    "seed=0",
+    "eval.warmup=50",  # the shipped default, which the tests' CPU_SIZE lowers
+)
+TIMING = ("seconds", "train_seconds", "latency_ms_per_1k_users")
+
+
+def _without_timing(path: Path) -> list[dict]:
+    records = []
+    for line in path.read_text().splitlines():
+        record = json.loads(line)
+        record.pop("wall_seconds", None)
+        if "cost" in record:
+            record["cost"] = {k: v for k, v in record["cost"].items() if k not in TIMING}
+        records.append(record)
+    return records
+
+
+def test_the_same_seed_and_config_journal_the_same_trials_as_before(search_job, tmp_path) -> None:
+    job = search_job(*COMMAND)
+    outcome, _ = run_trials(job, prepare_dataset(job.dataset, seed=0), tmp_path)
+    assert len(outcome.trials) == 8
+    after = _without_timing(tmp_path / "journal.jsonl")
+    before = _without_timing(BEFORE)
+    assert after[0] == before[0]  # the header: the search's identity
+    assert after[1:] == before[1:]  # every trial: point, metrics, epochs, parameters
+
+
+def test_a_journal_written_before_resumes_without_training_again(
+    search_job, tmp_path, monkeypatch
+) -> None:
+    shutil.copy(BEFORE, tmp_path / "journal.jsonl")
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a journaled trial was trained again")
+
+    monkeypatch.setattr(evaluator_module, "fit", no_training)
+    job = search_job(*COMMAND)
+    outcome, _ = run_trials(job, prepare_dataset(job.dataset, seed=0), tmp_path)
+    recorded = [r for r in _without_timing(BEFORE) if r["type"] == "trial"]
+    assert [r.objective for _, r in outcome.trials] == [r["objective"] for r in recorded]
+    assert all(r.ok for _, r in outcome.trials)
