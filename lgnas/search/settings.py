@@ -31,16 +31,16 @@ class SearchSettings:
     resumed with other values; the fields marked :data:`IDENTITY` may not.
     """
 
-    trials: int | None = 50
-    seconds: float | None = 300
+    trials: int | None = 16
+    seconds: float | None = None
     batch_size: int = 1
     fidelity: int | None = field(default=15, metadata=IDENTITY)
     scheduler: str = "none"
     min_fidelity: int = 2
     eta: int = 3
     warm_start: bool = True
-    trial_seconds: float | None = field(default=30, metadata=IDENTITY)
-    final_seconds: float | None = 180
+    trial_seconds: float | None = field(default=None, metadata=IDENTITY)
+    final_seconds: float | None = None
     objective: str = field(default="ndcg@20", metadata=IDENTITY)
     objectives: tuple[str, ...] | None = None
     top_k: int = 1

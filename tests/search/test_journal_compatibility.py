@@ -1,8 +1,9 @@
 """Typed settings changed no result: the journal of a search is the one written before them.
 
 ``data/tiny_genetic_seed0.jsonl`` is the journal of ``python -m lgnas +strategy=genetic
-dataset=synthetic search_space=tiny search.trials=8 threads=1 seed=0``, written by lgnas
-before its settings were typed (when the whole Hydra config travelled down to training).
+dataset=synthetic search_space=tiny search.trials=8 threads=1 seed=0`` (then with a default
+``search.trial_seconds=30``), written by lgnas before its settings were typed (when the whole
+Hydra config travelled down to training).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ COMMAND = (
     "threads=1",
     "seed=0",
     "eval.warmup=50",  # the shipped default, which the tests' CPU_SIZE lowers
+    "search.trial_seconds=30",  # the default then (no trial reached it)
 )
 TIMING = ("seconds", "train_seconds", "latency_ms_per_1k_users")
 

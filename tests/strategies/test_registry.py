@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,8 @@ from lgnas.strategies import available, load_strategy, make_strategy
 from lgnas.strategies.random import RandomSearch
 from lgnas.strategies.registry import ignored_message, scan
 from lgnas.testing import strategy_entry_point
+
+VERSION = re.escape(version("lgnas"))  # as the listing prints it, from the install
 
 BUILT_INS = {"random", "genetic", "pso", "rl"}
 
@@ -141,7 +144,7 @@ def test_module_lists_strategies_with_their_origin(capsys: pytest.CaptureFixture
     assert main() == 0
     out = capsys.readouterr().out
     assert re.search(
-        r"^genetic +lgnas 0.1.0 \(lgnas.strategies.genetic:GeneticSearch\)$", out, re.M
+        rf"^genetic +lgnas {VERSION} \(lgnas.strategies.genetic:GeneticSearch\)$", out, re.M
     )
     assert re.search(r"^ +Tournament selection", out, re.M)
 
@@ -171,8 +174,8 @@ def test_listing_names_each_broken_plugin_and_still_lists_the_rest(
         re.M,
     )
     assert re.search(r"half_done .*\n +cannot be used: .* does not implement _impose", out)
-    assert re.search(r"^random +lgnas 0.1.0 .*\n +Independent draws", out, re.M)
-    assert re.search(r"^genetic +lgnas 0.1.0 .*\n +Tournament selection", out, re.M)
+    assert re.search(rf"^random +lgnas {VERSION} .*\n +Independent draws", out, re.M)
+    assert re.search(rf"^genetic +lgnas {VERSION} .*\n +Tournament selection", out, re.M)
     assert (
         "lgnas-broken 0.3 (lgnas.strategies.random:RandomSearch) registers strategy 'random'" in err
     )
