@@ -68,6 +68,14 @@ def test_wheel_ships_every_module(installed: Path) -> None:
     assert expected and not expected - shipped, sorted(expected - shipped)
 
 
+def test_wheel_ships_every_shipped_prior(installed: Path) -> None:
+    """``search.prior=shipped:<name>`` reads ``lgnas/priors/<name>.jsonl`` from the install."""
+    wheel = next((installed / "dist").glob("lgnas-*.whl"))
+    shipped = set(zipfile.ZipFile(wheel).namelist())
+    expected = {f"lgnas/priors/{p.name}" for p in (REPO / "lgnas" / "priors").glob("*.jsonl")}
+    assert "lgnas/priors/__init__.py" in shipped and expected <= shipped
+
+
 def test_installed_copy_trains_outside_the_checkout(installed: Path, data_dir: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(installed / "site"), "PYTHONWARNINGS": "ignore"}
     probe = subprocess.run(

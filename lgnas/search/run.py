@@ -79,6 +79,8 @@ def run_trials(
     strategy = build_strategy(
         job.strategy.name, space, job.train.seed, dict(job.strategy.options), objectives
     )
+    if job.prior is not None:  # the priors' best points are the first asks, also on a resume
+        strategy.enqueue(job.prior.points)
     scheduler = settings.fidelity_scheduler
     journal = Journal(output_dir / "journal.jsonl", job.identity())
     # What lgnas.recommend needs to rebuild the split and the models from the run directory.

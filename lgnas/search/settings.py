@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +13,7 @@ from lgnas.errors import ConfigError
 from lgnas.models.optim import Optim
 from lgnas.search.executor import ExecutorSettings, executor_settings
 from lgnas.search.loop import Budget
+from lgnas.search.prior import PriorPoints, load_prior, prior_journal
 from lgnas.search.scheduler import SCHEDULERS, FidelityScheduler
 from lgnas.settings import check_choice, check_number, from_mapping
 from lgnas.space import SearchSpace
@@ -28,7 +31,9 @@ class SearchSettings:
 
     Budgets (``trials``, ``seconds``), the retrain (``final_seconds``, ``top_k``,
     ``baselines``) and ``batch_size`` do not change which trials run, so a search may be
-    resumed with other values; the fields marked :data:`IDENTITY` may not.
+    resumed with other values; the fields marked :data:`IDENTITY` may not. ``prior`` (earlier
+    searches whose best points are asked first, see :mod:`lgnas.search.prior`) enters the
+    identity through the points it gives (:meth:`SearchJob.identity`), not its paths.
     """
 
     trials: int | None = 16
@@ -45,6 +50,8 @@ class SearchSettings:
     objectives: tuple[str, ...] | None = None
     top_k: int = 1
     baselines: tuple[str, ...] = ("mf", "lightgcn", "ngcf")
+    prior: tuple[str, ...] | None = None
+    prior_top: int = 5
 
     def __post_init__(self) -> None:
         check_number("search.trials", self.trials, minimum=0, integer=True, nullable=True)
@@ -62,6 +69,21 @@ class SearchSettings:
         if self.objectives is not None:
             object.__setattr__(self, "objectives", tuple(self.objectives))
         object.__setattr__(self, "baselines", tuple(self.baselines or ()))
+        check_number("search.prior_top", self.prior_top, minimum=1, integer=True)
+        if self.prior is not None:
+            single = isinstance(self.prior, str | os.PathLike)
+            prior = tuple(
+                str(spec) if isinstance(spec, os.PathLike) else spec
+                for spec in ((self.prior,) if single else self.prior)
+            )
+            if not all(isinstance(spec, str) and spec for spec in prior):
+                raise ConfigError(
+                    f"search.prior={self.prior!r} must be a run directory, a journal file or "
+                    "shipped:<name>, or a list of them (null: no prior)"
+                )
+            object.__setattr__(self, "prior", prior or None)  # []: no prior, like null
+            for spec in prior:
+                prior_journal(spec)  # refuses a missing path, naming search.prior and it
         self.objective_list  # noqa: B018 - parses search.objectives; its errors name the key
         self.fidelity_scheduler  # noqa: B018 - likewise for the scheduler's keys
 
@@ -168,6 +190,7 @@ class SearchJob:
 
     def __post_init__(self) -> None:
         self.search_space  # noqa: B018 - a bad space is refused before any data is loaded
+        self.prior  # noqa: B018 - likewise an incompatible prior
         logged = self.train.eval.logged
         if self.search.objective not in logged:
             raise ConfigError(
@@ -200,6 +223,16 @@ class SearchJob:
         """The space :attr:`space` declares."""
         return SearchSpace.from_dict(dict(self.space))
 
+    @functools.cached_property
+    def prior(self) -> PriorPoints | None:
+        """The best points of ``search.prior``'s earlier searches, valid in this space, to ask
+        first; ``None`` without a prior."""
+        if self.search.prior is None:
+            return None
+        return load_prior(
+            self.search.prior, self.search_space, self.search.objective, self.search.prior_top
+        )
+
     @property
     def trial_settings(self) -> TrainSettings:
         """The settings each trial trains with: an executor that reserves CPUs per trial
@@ -211,8 +244,11 @@ class SearchJob:
         """What must match for a search to resume from a journal (see :class:`Journal`).
 
         Where trials run (the executor) is not part of it: a search begun serially may be
-        resumed on Ray and the other way round.
+        resumed on Ray and the other way round. With ``search.prior`` the points it gives
+        are (``prior``), so resuming with another prior is refused; without one the identity
+        is what it was before priors existed.
         """
+        prior = {} if self.prior is None else {"prior": list(self.prior.points)}
         return {
             "strategy": {"name": self.strategy.name, **self.strategy.options},
             "search_space": dict(self.space),
@@ -220,4 +256,5 @@ class SearchJob:
             "optim": self.optim.to_dict(),
             **self.train.identity(),
             **self.search.identity(),
+            **prior,
         }

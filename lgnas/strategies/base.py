@@ -7,7 +7,7 @@ import dataclasses
 import inspect
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
 import numpy as np
@@ -49,6 +49,12 @@ class SearchStrategy(ABC):
     The public methods keep the books (candidate ids, pending candidates, seen points, the
     best result, the random generator) and validate; a subclass implements :meth:`_ask` and
     :meth:`_tell`, and :meth:`_state` / :meth:`_load_state` for whatever else it learns.
+
+    Points may be queued with :meth:`enqueue` (a warm start from earlier searches): :meth:`ask`
+    returns them first, as ordinary candidates told like any other, so the strategy learns
+    from them. A subclass whose :meth:`_tell` needs something :meth:`_ask` records about a
+    candidate (its particle, the controller's decisions, a library's handle) overrides
+    :meth:`_adopt` to record it for a queued point instead.
 
     What a subclass may use: ``self.space``, ``self.seed``, the seeded generator
     ``self._rng`` (draw from it, never replace it), :attr:`pending`, :meth:`recommend`,
@@ -94,11 +100,13 @@ class SearchStrategy(ABC):
         self.__pending: dict[int, Candidate] = {}
         self.__seen: set[str] = set()
         self.__best: tuple[Candidate, float] | None = None
+        self.__queue: list[Point] = []  # enqueued points, asked before the strategy's own
 
     # -- public API -----------------------------------------------------------------------------
 
     def ask(self, n: int = 1) -> list[Candidate]:
-        """The next ``n`` candidates to evaluate, each with a fresh id."""
+        """The next ``n`` candidates to evaluate, each with a fresh id; :meth:`enqueue`-d
+        points first."""
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValueError(f"ask(n) needs a positive integer n, got {n!r}")
         if not self.supports_batch and n + len(self.__pending) > 1:
@@ -109,19 +117,62 @@ class SearchStrategy(ABC):
         candidates = []
         for _ in range(n):
             candidate_id = self.__next_id
-            point = self._ask(candidate_id)
-            try:
-                point = self.space.validate(point)
-            except ConfigError as err:
-                raise RuntimeError(
-                    f"{type(self).__name__} proposed an invalid point: {err}"
-                ) from err
+            point = self.__dequeue()
+            if point is not None:
+                self._adopt(candidate_id, copy.deepcopy(point))
+            else:
+                point = self._ask(candidate_id)
+                try:
+                    point = self.space.validate(point)
+                except ConfigError as err:
+                    raise RuntimeError(
+                        f"{type(self).__name__} proposed an invalid point: {err}"
+                    ) from err
             self.__next_id += 1
             candidate = Candidate(candidate_id, point)
             self.__pending[candidate_id] = candidate
             self.__seen.add(self.space.key(point))
             candidates.append(candidate)
         return candidates
+
+    def enqueue(self, points: Iterable[Mapping[str, Any]]) -> list[Point]:
+        """Queue points that :meth:`ask` returns before any the strategy proposes itself.
+
+        A warm start: the points (say, the best of earlier searches) become the next
+        candidates, in order, and are told like any other, so the strategy learns from them
+        (a genetic search's first population counts them). A point asked before or already
+        queued is skipped, also one that gets asked before its turn comes. The queue is part
+        of :meth:`state_dict`.
+
+        Returns:
+            The points queued, in canonical form.
+
+        Raises:
+            ConfigError: A point is not valid in the space (nothing is queued then).
+        """
+        valid = [self.space.validate(point) for point in points]
+        queued = {self.space.key(point) for point in self.__queue}
+        added = []
+        for point in valid:
+            key = self.space.key(point)
+            if key not in self.__seen and key not in queued:
+                queued.add(key)
+                added.append(point)
+        self.__queue.extend(added)
+        return copy.deepcopy(added)
+
+    @property
+    def queued(self) -> tuple[Point, ...]:
+        """The enqueued points not asked yet, next first."""
+        return tuple(copy.deepcopy(self.__queue))
+
+    def __dequeue(self) -> Point | None:
+        """The next queued point not asked meanwhile; ``None`` when the queue is empty."""
+        while self.__queue:
+            point = self.__queue.pop(0)
+            if not self._is_seen(point):
+                return point
+        return None
 
     def tell(self, candidate: Candidate, result: TrialResult) -> None:
         """Report the result of a candidate this strategy asked for (once per candidate)."""
@@ -155,6 +206,9 @@ class SearchStrategy(ABC):
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to resume, as JSON-serialisable plain data."""
         best = self.__best
+        # Enqueued points not asked yet, only when there are any: the format is otherwise
+        # unchanged from before the queue existed.
+        queued = {"queued": copy.deepcopy(self.__queue)} if self.__queue else {}
         return {
             "strategy": type(self).__name__,
             "format": _STATE_FORMAT,
@@ -164,6 +218,7 @@ class SearchStrategy(ABC):
             "seen": sorted(self.__seen),
             "best": None if best is None else [best[0].id, best[0].point, best[1]],
             "internal": copy.deepcopy(self._state()),
+            **queued,
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -180,6 +235,9 @@ class SearchStrategy(ABC):
         best = state["best"]
         self.__best = None if best is None else (Candidate(int(best[0]), best[1]), float(best[2]))
         self._load_state(state["internal"])
+        # After the subclass's state: a strategy may rebuild the books there (the bridge
+        # replays its history). A state without queued points has no "queued".
+        self.__queue = copy.deepcopy(list(state.get("queued", [])))
 
     # -- hooks ----------------------------------------------------------------------------------
 
@@ -190,6 +248,15 @@ class SearchStrategy(ABC):
     @abstractmethod
     def _tell(self, candidate: Candidate, result: TrialResult) -> None:
         """Learn from one result (the base has already validated it and noted the best)."""
+
+    def _adopt(self, candidate_id: int, point: Point) -> None:  # noqa: B027 - optional hook
+        """Note that candidate ``candidate_id`` is ``point``, an :meth:`enqueue`-d point
+        asked instead of calling :meth:`_ask`; it is told like any other.
+
+        Override it when :meth:`_tell` needs what :meth:`_ask` records about a candidate. The
+        default records nothing, which suits strategies that learn from the point and result
+        alone (random, genetic, annealing).
+        """
 
     def _state(self) -> dict[str, Any]:
         """What the subclass learned, as JSON-serialisable plain data."""
@@ -258,6 +325,10 @@ _BOOKS: dict[str, _Check] = {
             v is None or (isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], Candidate))
         ),
         "None or (best candidate, its objective)",
+    ),
+    "_SearchStrategy__queue": (
+        lambda v: isinstance(v, list) and all(isinstance(p, dict) for p in v),
+        "the list of enqueued points",
     ),
 }
 #: Class-level capability flags and settings a subclass may override, with their type.

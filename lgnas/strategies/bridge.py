@@ -3,10 +3,11 @@
 Such optimisers keep their state in objects that are not plain data, and they propose points
 already evaluated. The bridge handles both once for every library:
 
-* **Resume by replay.** The state is the seed and the history of asks and tells; loading it
-  builds a fresh strategy with that seed and replays the history through it. The libraries
-  are deterministic for a given seed and history, so the replayed optimiser is the original
-  one; a replay that proposes anything else (another library version) is refused.
+* **Resume by replay.** The state is the seed and the history of asks (enqueued points
+  among them) and tells; loading it builds a fresh strategy with that seed and replays the
+  history through it. The libraries are deterministic for a given seed and history, so the
+  replayed optimiser is the original one; a replay that proposes anything else (another
+  library version) is refused.
 * **No repeated trials.** A proposal that repeats a point already asked is answered with
   the known result (a failure while that point is still pending), and the nearest unseen
   point the strategy finds by mutating the proposal is imposed on the library instead (a
@@ -68,6 +69,11 @@ class OptimizerBridge(SearchStrategy):
         self._history.append(["ask", candidate_id, self.space.validate(point)])
         return point
 
+    def _adopt(self, candidate_id: int, point: Point) -> None:
+        """An enqueued point is imposed on the library, which then learns from its result."""
+        self._tickets[candidate_id] = self._impose(point)
+        self._history.append(["seed", candidate_id, point])
+
     def _unseen_near(self, point: Point) -> Point:
         """A point not asked before, one or a few genes away from ``point`` if possible."""
         for _ in range(self.repeat_retries):
@@ -90,7 +96,9 @@ class OptimizerBridge(SearchStrategy):
         params = {name: getattr(self, name) for name in strategy_params(type(self))}
         replica = type(self)(self.space, seed=int(state["seed"]), **params)
         for event, candidate_id, data in state["history"]:
-            if event == "ask":
+            if event in ("ask", "seed"):  # "seed": an enqueued point, asked the same way
+                if event == "seed":
+                    replica.enqueue([data])
                 (candidate,) = replica.ask()
                 if (candidate.id, candidate.point) != (candidate_id, data):
                     raise ValueError(

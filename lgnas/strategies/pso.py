@@ -93,6 +93,21 @@ class ParticleSwarmSearch(SearchStrategy):
         self._waiting[candidate_id] = (particle, self.space.encode(point))
         return point
 
+    def _adopt(self, candidate_id: int, point: Point) -> None:
+        """An enqueued point becomes the start of a particle not asked yet (the next in turn),
+        so the swarm starts from it; once every particle was asked, it only feeds the global
+        best."""
+        encoding = self.space.encode(point)
+        busy = {particle for particle, _ in self._waiting.values()}
+        order = [(self._turn + k) % self.swarm_size for k in range(self.swarm_size)]
+        # Neither waiting for a result nor told one: a particle never asked.
+        fresh = [p for p in order if p not in busy and not self._told[p]]
+        particle = fresh[0] if fresh else None
+        if particle is not None:
+            self._x[particle] = encoding
+            self._turn = (particle + 1) % self.swarm_size
+        self._waiting[candidate_id] = (particle, encoding)
+
     def _decode(self, x: np.ndarray) -> Point:
         """A point drawn from the distribution position ``x`` stands for (see the class)."""
 

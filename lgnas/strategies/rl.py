@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -164,6 +165,22 @@ class ControllerSearch(SearchStrategy):
         self._actions[candidate_id] = indices
         return point
 
+    def _adopt(self, candidate_id: int, point: Point) -> None:
+        """An enqueued point is told as the decisions nearest to it, so the policy learns from
+        it like from its own samples."""
+        self._actions[candidate_id] = self._decisions_of(point)
+
+    def _decisions_of(self, point: Point) -> list[int]:
+        """The controller's decision per :attr:`_decisions` that describes ``point`` (floats and
+        wide ints: the nearest bin; inactive genes: 0, ignored by the decoding)."""
+        indices = []
+        for decision in self._decisions:
+            value = point.get(decision.name)
+            if value is not None and decision.layer is not None:
+                value = value[decision.layer] if decision.layer < len(value) else None
+            indices.append(0 if value is None else _nearest(decision.choices, value))
+        return indices
+
     def _tell(self, candidate: Candidate, result: TrialResult) -> None:
         objective = float(result.objective) if result.ok else None  # type: ignore[arg-type]
         if objective is not None:
@@ -226,6 +243,25 @@ class ControllerSearch(SearchStrategy):
         self._batch = [(list(a), r) for a, r in state["batch"]]
         self._baseline = state["baseline"]
         self._worst = state["worst"]
+
+
+def _nearest(choices: tuple[Any, ...], value: Any) -> int:
+    """The index of ``value`` among ``choices``, else of the nearest number (on a log scale
+    when both are positive, as rates and regularisation are spread)."""
+    for index, choice in enumerate(choices):
+        if choice == value and isinstance(choice, bool) == isinstance(value, bool):
+            return index
+
+    def distance(choice: Any) -> float:
+        if isinstance(choice, bool) or not isinstance(choice, int | float):
+            return math.inf
+        if choice > 0 and value > 0:
+            return abs(math.log(choice) - math.log(value))
+        return abs(choice - value)
+
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return 0
+    return min(range(len(choices)), key=lambda i: distance(choices[i]))
 
 
 def _plain(obj: Any) -> Any:

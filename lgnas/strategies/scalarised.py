@@ -80,6 +80,16 @@ class ScalarisedStrategy(SearchStrategy):
             raise RuntimeError(f"inner strategy asked {candidate.id}, expected {candidate_id}")
         return candidate.point
 
+    def _adopt(self, candidate_id: int, point: Point) -> None:
+        # The inner strategy asks the enqueued point too, and learns from it as its own.
+        self.inner.enqueue([point])
+        (candidate,) = self.inner.ask(1)
+        if (candidate.id, candidate.point) != (candidate_id, point):
+            raise RuntimeError(
+                f"inner strategy asked {candidate.id} {candidate.point} for the enqueued "
+                f"candidate {candidate_id} {point}"
+            )
+
     def _tell(self, candidate: Candidate, result: TrialResult) -> None:
         vector = utilities(self._objectives, result) if result.ok else None
         if vector is not None:

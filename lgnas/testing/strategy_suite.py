@@ -207,6 +207,36 @@ class StrategyConformance:
             strategy.tell(candidate, TrialResult(float(candidate.id)))
         assert strategy.pending == () and strategy.recommend() == batch[-1]
 
+    def test_enqueued_points_are_asked_first(
+        self, make: StrategyFactory, space: SearchSpace
+    ) -> None:
+        """A warm start (:meth:`SearchStrategy.enqueue`): the queued points are the first
+        candidates, in order and once each, and are told like any other; the search goes on
+        with valid points of the strategy's own."""
+        strategy = make(space, 8)
+        rng = np.random.default_rng(99)
+        points = [space.validate(space.sample(rng)) for _ in range(3)]
+        assert strategy.enqueue([*points, points[0]]) == points  # a repeat is queued once
+        told = run(strategy, synthetic_objective(space), self.trials, self.batch, _every_third)
+        assert [c.point for c in told[: len(points)]] == points
+        assert all(space.validate(c.point) == c.point for c in told)
+        assert strategy.queued == () and strategy.enqueue(points[:1]) == []  # asked before
+
+    def test_state_dict_keeps_the_queue(self, make: StrategyFactory, space: SearchSpace) -> None:
+        objective = synthetic_objective(space)
+        rng = np.random.default_rng(98)
+        original = make(space, 9)
+        original.enqueue([space.sample(rng) for _ in range(2 * self.batch + 1)])
+        run(original, objective, self.batch, self.batch, _every_third)
+        state = json.loads(json.dumps(original.state_dict(), allow_nan=False))
+        restored = make(space, 12345)
+        restored.load_state_dict(state)
+        assert restored.queued == original.queued and len(original.queued) > 0
+        after = [
+            run(s, objective, self.trials, self.batch, _every_third) for s in (original, restored)
+        ]
+        assert after[0] == after[1]
+
     def test_keeps_the_base_class_names_meaning(
         self, make: StrategyFactory, space: SearchSpace
     ) -> None:
