@@ -5,7 +5,7 @@ from __future__ import annotations
 from lgnas.data.catalog import prepare_dataset
 from lgnas.data.interactions import Interactions
 from lgnas.data.loaders import load_atomic, load_csv, load_grouplens_100k, load_lightgcn, load_pyg
-from lgnas.data.preprocess import compact, deduplicate, kcore, to_implicit
+from lgnas.data.preprocess import compact, deduplicate, kcore, subsample_users, to_implicit
 from lgnas.data.splits import (
     Split,
     split_cold_items,
@@ -34,5 +34,6 @@ __all__ = [
     "split_predefined",
     "split_random",
     "split_temporal",
+    "subsample_users",
     "to_implicit",
 ]

@@ -11,6 +11,9 @@ Config schema (a mapping; Hydra ``DictConfig`` works)::
     rating_threshold: float | null   # keep rating >= threshold (default null: keep all)
     kcore: int                # k-core on users and items, 0 = off (default 0)
     dedup: bool               # one row per (user, item), latest kept (default true)
+    subsample:                # optional: keep a seeded uniform sample of users (default off)
+      users: int              #   how many users with interactions to keep, all their rows
+      seed: int               #   the draw's seed (default 0), independent of ``seed``
     split:                    # default {kind: predefined} when the format ships a test
       kind: random | temporal | leave_one_out | predefined | cold_items
                               #   set (lightgcn, pyg AmazonBook), else {kind: random}
@@ -29,9 +32,18 @@ Config schema (a mapping; Hydra ``DictConfig`` works)::
                               #   synthetic: num_users, num_items, num_interactions,
                               #        num_communities, alpha, in_community, seed
 
-Steps run in the order threshold, dedup, k-core, then ids are compacted (users/items left
-without interactions are dropped) and the split is made with ``seed``. The synthetic data
-itself is fixed by ``options.seed`` (default 0), so changing ``seed`` re-splits the same data.
+Steps run in the order threshold, dedup, subsample, k-core, then ids are compacted
+(users/items left without interactions are dropped) and the split is made with ``seed``. The
+synthetic data itself is fixed by ``options.seed`` (default 0), so changing ``seed`` re-splits
+the same data.
+
+``subsample`` draws ``users`` of the users that still have interactions after threshold and
+dedup, and keeps every row of theirs, in every part of a predefined split (a user kept in
+train keeps their test rows too). It runs before k-core, so ``kcore`` then drops the items
+(and users) the sample left rare; without k-core exactly ``users`` users remain, and items
+none of them touched are dropped when ids are compacted. The draw depends on
+``subsample.seed`` only, so one sample can be re-split with different ``seed`` values. More
+users than the data has is refused (a config error), not silently capped.
 """
 
 from __future__ import annotations
@@ -56,7 +68,13 @@ from lgnas.data.loaders import (
     load_lightgcn,
     load_pyg,
 )
-from lgnas.data.preprocess import compact, dedup_rows, implicit_rows, kcore_rows
+from lgnas.data.preprocess import (
+    compact,
+    dedup_rows,
+    implicit_rows,
+    kcore_rows,
+    subsample_users_rows,
+)
 from lgnas.data.splits import (
     Split,
     split_cold_items,
@@ -103,9 +121,10 @@ SPLITS: dict[str, Callable[..., Split]] = {
 }
 
 _KEYS = (
-    "name", "format", "path", "rating_threshold", "kcore", "dedup", "split", "options",
-    "item_features",
+    "name", "format", "path", "rating_threshold", "kcore", "dedup", "subsample", "split",
+    "options", "item_features",
 )  # fmt: skip
+_SUBSAMPLE_KEYS = ("users", "seed")
 _SPLIT_PROVIDED = ("data", "seed", "parts")
 
 
@@ -117,6 +136,7 @@ def prepare_dataset(cfg: Mapping[str, Any], seed: int) -> Split:
         raise ConfigError(f"dataset config needs a non-empty string 'name'; got {name!r}.")
     where = f"dataset {name!r}"
     _check_keys(cfg, _KEYS, where)
+    subsample = _subsample(cfg, where)
     data, parts = _load(cfg, where)
 
     threshold = cfg.get("rating_threshold")
@@ -132,6 +152,16 @@ def prepare_dataset(cfg: Mapping[str, Any], seed: int) -> Split:
     data, parts = _keep(data, parts, implicit_rows(data, threshold))
     if dedup:
         data, parts = _keep(data, parts, dedup_rows(data))
+    if subsample is not None:
+        users, draw_seed = subsample
+        available = len(np.unique(data.user))
+        if users > available:
+            raise ConfigError(
+                f"{where}: dataset.subsample.users={users} is more than the {available} users "
+                "with interactions (after rating_threshold and dedup); lower it or remove "
+                "'subsample' to keep them all."
+            )
+        data, parts = _keep(data, parts, subsample_users_rows(data, users, draw_seed))
     if k:
         data, parts = _keep(data, parts, kcore_rows(data, k, k))
     data = compact(data)
@@ -140,6 +170,23 @@ def prepare_dataset(cfg: Mapping[str, Any], seed: int) -> Split:
     if features:
         split = dataclasses.replace(split, item_content=build_item_content(data, features))
     return split
+
+
+def _subsample(cfg: Mapping[str, Any], where: str) -> tuple[int, int] | None:
+    """``(users, seed)`` of the ``subsample`` section, or None when it is absent."""
+    if cfg.get("subsample") is None:
+        return None
+    options = _section(cfg, "subsample", where)
+    _check_keys(options, _SUBSAMPLE_KEYS, f"{where}: dataset.subsample")
+    users, seed = options.get("users"), options.get("seed", 0)
+    if not _is_int(users) or users < 1:
+        raise ConfigError(
+            f"{where}: dataset.subsample.users={users!r} must be a positive integer (how "
+            "many users to keep)."
+        )
+    if not _is_int(seed) or seed < 0:
+        raise ConfigError(f"{where}: dataset.subsample.seed={seed!r} must be an integer >= 0.")
+    return users, seed
 
 
 def _load(cfg: dict[str, Any], where: str) -> Loaded:
@@ -241,6 +288,10 @@ def _resolve(path: str) -> Path:
         if under.exists():
             return under
     return candidate
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _is_number(value: Any) -> bool:

@@ -77,6 +77,34 @@ def kcore_rows(data: Interactions, user_k: int, item_k: int) -> np.ndarray:
     return kept
 
 
+def subsample_users(data: Interactions, users: int, seed: int = 0) -> Interactions:
+    """All interactions of ``users`` users drawn uniformly (seeded) from those with any.
+
+    Users and items left without interactions still count in the id maps until
+    :func:`compact` drops them.
+    """
+    return data.subset(subsample_users_rows(data, users, seed))
+
+
+def subsample_users_rows(data: Interactions, users: int, seed: int = 0) -> np.ndarray:
+    """Row indices :func:`subsample_users` keeps, in their original order.
+
+    The draw depends only on ``seed`` and the set of users with interactions, so the same
+    users are kept in every part of a predefined split (their rows are all kept).
+
+    Raises:
+        DataError: ``users`` is not between 1 and the number of users with interactions.
+    """
+    present = np.unique(data.user)
+    if not 1 <= users <= len(present):
+        raise DataError(
+            f"subsample_users: users={users} must be between 1 and the {len(present)} users "
+            "with interactions."
+        )
+    chosen = np.random.default_rng(seed).choice(present, size=users, replace=False)
+    return np.flatnonzero(np.isin(data.user, chosen))
+
+
 def compact(data: Interactions) -> Interactions:
     """Re-densify ids, dropping users/items without interactions.
 
