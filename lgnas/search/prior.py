@@ -13,6 +13,9 @@ journal file itself, or ``shipped:<name>``, a journal shipped with lgnas in ``lg
 * **Several priors** are interleaved by rank (the best of each, then the second of each,
   ...), a point already taken skipped.
 
+``auto`` (the default) stands for every shipped prior whose space is compatible with this
+search's, and for none when none is: a search of another space then simply has no prior.
+
 Only the points transfer: they are this search's first candidates, trained and scored afresh
 on its data; the priors' results never enter its journal or leaderboard.
 """
@@ -34,6 +37,8 @@ from lgnas.trials import Point
 
 logger = logging.getLogger(__name__)
 
+AUTO = "auto"
+"""``search.prior=auto``: the shipped priors of compatible spaces (see :func:`auto_priors`)."""
 SHIPPED = "shipped:"
 """Prefix of a prior shipped with lgnas: ``shipped:<name>`` is ``lgnas/priors/<name>.jsonl``."""
 PRIORS_DIR = Path(__file__).resolve().parents[1] / "priors"
@@ -58,6 +63,18 @@ class PriorPoints:
 def shipped_priors() -> list[str]:
     """Names of the priors shipped with lgnas (``search.prior=shipped:<name>``)."""
     return sorted(path.stem for path in PRIORS_DIR.glob("*.jsonl"))
+
+
+def auto_priors(space: SearchSpace) -> list[str]:
+    """The shipped priors (``shipped:<name>``) whose space has this space's dimension names."""
+    chosen = []
+    for name in shipped_priors():
+        spec = f"{SHIPPED}{name}"
+        header = next(_records(spec, prior_journal(spec)), {})
+        dimensions = (header.get("search_space") or {}).get("dimensions") or {}
+        if set(dimensions) == set(space.names):
+            chosen.append(spec)
+    return chosen
 
 
 def prior_journal(spec: str) -> Path:
@@ -105,6 +122,8 @@ def load_prior(specs: Sequence[str], space: SearchSpace, objective: str, top: in
     Raises:
         ConfigError: A prior is missing, not a journal, or its space is incompatible.
     """
+    if tuple(specs) == (AUTO,):
+        specs = auto_priors(space)
     ranked, dropped, sources = [], 0, []
     for spec in specs:
         path = prior_journal(spec)

@@ -13,7 +13,7 @@ from lgnas.errors import ConfigError
 from lgnas.models.optim import Optim
 from lgnas.search.executor import ExecutorSettings, executor_settings
 from lgnas.search.loop import Budget
-from lgnas.search.prior import PriorPoints, load_prior, prior_journal
+from lgnas.search.prior import AUTO, PriorPoints, load_prior, prior_journal
 from lgnas.search.scheduler import SCHEDULERS, FidelityScheduler
 from lgnas.settings import check_choice, check_number, from_mapping
 from lgnas.space import SearchSpace
@@ -50,8 +50,8 @@ class SearchSettings:
     objectives: tuple[str, ...] | None = None
     top_k: int = 1
     baselines: tuple[str, ...] = ("mf", "lightgcn", "ngcf")
-    prior: tuple[str, ...] | None = None
-    prior_top: int = 5
+    prior: tuple[str, ...] | None = (AUTO,)
+    prior_top: int = 3
 
     def __post_init__(self) -> None:
         check_number("search.trials", self.trials, minimum=0, integer=True, nullable=True)
@@ -82,8 +82,11 @@ class SearchSettings:
                     "shipped:<name>, or a list of them (null: no prior)"
                 )
             object.__setattr__(self, "prior", prior or None)  # []: no prior, like null
+            if AUTO in prior and len(prior) > 1:
+                raise ConfigError(f"search.prior={list(prior)}: use auto alone, or list priors")
             for spec in prior:
-                prior_journal(spec)  # refuses a missing path, naming search.prior and it
+                if spec != AUTO:
+                    prior_journal(spec)  # refuses a missing path, naming search.prior and it
         self.objective_list  # noqa: B018 - parses search.objectives; its errors name the key
         self.fidelity_scheduler  # noqa: B018 - likewise for the scheduler's keys
 
@@ -229,9 +232,10 @@ class SearchJob:
         first; ``None`` without a prior."""
         if self.search.prior is None:
             return None
-        return load_prior(
+        prior = load_prior(
             self.search.prior, self.search_space, self.search.objective, self.search.prior_top
         )
+        return prior if prior.points or self.search.prior != (AUTO,) else None
 
     @property
     def trial_settings(self) -> TrainSettings:

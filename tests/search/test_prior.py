@@ -23,7 +23,7 @@ from lgnas.search import evaluator as evaluator_module
 from lgnas.search import prior as prior_module
 from lgnas.search.journal import Journal
 from lgnas.search.loop import Budget, run_search
-from lgnas.search.prior import load_prior
+from lgnas.search.prior import PRIORS_DIR, auto_priors, load_prior
 from lgnas.search.run import run_trials
 from lgnas.search.scheduler import FidelityScheduler
 from lgnas.search.settings import SearchJob, SearchSettings
@@ -205,7 +205,9 @@ def test_the_shipped_priors_folder_holds_journals_only() -> None:
 
 
 def test_settings_take_one_path_or_several_and_refuse_missing_ones(priors, tmp_path) -> None:
-    assert SearchSettings().prior is None and SearchSettings().prior_top == 5
+    assert SearchSettings().prior == ("auto",) and SearchSettings().prior_top == 3
+    with pytest.raises(ConfigError, match="use auto alone"):
+        SearchSettings(prior=["auto", str(priors["seed0"])])
     one = SearchSettings(prior=str(priors["seed0"]))
     assert one.prior == (str(priors["seed0"]),) == SearchSettings(prior=priors["seed0"]).prior
     assert SearchSettings(prior=[str(priors["seed0"]), str(priors["seed1"])]).prior == (
@@ -344,3 +346,14 @@ def test_a_scalarised_strategy_asks_and_teaches_its_inner_the_queued_points() ->
     for candidate in asked:
         strategy.tell(candidate, TrialResult(0.1, cost={"parameters": 1000}))
     assert strategy.inner.pending == ()
+
+
+def test_auto_takes_the_shipped_priors_of_the_space_and_none_for_other_spaces(search_job) -> None:
+    default = search_job("+strategy=random")  # the default space, whose priors lgnas ships
+    assert default.search.prior == ("auto",) and default.prior is not None
+    assert {path.parent for path in default.prior.sources} == {PRIORS_DIR}
+    assert len(default.prior.sources) == len(auto_priors(default.search_space)) >= 2
+    assert 0 < len(default.prior.points) <= 3 * len(default.prior.sources)
+    assert default.identity()["prior"] == list(default.prior.points)
+    tiny = search_job("+strategy=random", "search_space=tiny")  # no shipped prior of its space
+    assert tiny.prior is None and "prior" not in tiny.identity()
