@@ -36,8 +36,8 @@ def main(cfg: DictConfig) -> float | None:
         run = search(job, output_dir)
     except LgnasError as error:
         sys.exit(f"lgnas: error: {error}")
-    print((output_dir / "report.md").read_text())
-    print(f"outputs in {output_dir}")
+    # The short verdict (it names report.md, which holds the long tables, and what to run next).
+    print("\n".join(run.verdict))
     best = run.outcome.best
     return best[1].objective if best else None
 

@@ -39,6 +39,9 @@ def test_two_gloo_processes_report_the_metrics_of_one(small_jobs) -> None:
     single = fit(one.architecture, one.optim, split, one.train)
     double = fit(two.architecture, two.optim, split, two.train)
     assert double.epochs == single.epochs == 2
+    # Why training stopped comes back from rank 0 too.
+    assert double.stop_reason == single.stop_reason == "epoch_cap"
+    assert double.still_improving == single.still_improving
     assert double.valid.keys() == single.valid.keys() and double.test.keys() == single.test.keys()
     for key in single.valid:
         assert double.valid[key] == pytest.approx(single.valid[key], abs=TOLERANCE), key

@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 import torch
 
+from lgnas.data import prepare_dataset
 from lgnas.errors import ConfigError
 from lgnas.models import Architecture
+from lgnas.training import fit, save_result
 from lgnas.training.job import run_training
 
 
@@ -111,3 +113,23 @@ def test_saved_architecture_file_trains_again(train_job, tmp_path: Path) -> None
 def test_missing_architecture_file_is_refused_clearly(train_job, tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="architecture file not found"):
         train_job("dataset=synthetic", "model=file", f"model.path={tmp_path / 'nope.yaml'}")
+
+
+def test_fit_records_why_training_stopped(train_job, tmp_path: Path) -> None:
+    synthetic = ["dataset=synthetic", "model=mf", "eval.warmup=0"]
+    capped = train_job(*synthetic, "trainer.max_epochs=3")
+    split = prepare_dataset(capped.dataset, seed=0)
+    result = fit(capped.architecture, capped.optim, split, capped.train, test=False)
+    # The cap came with the best epoch among the last eval.patience=10: still improving.
+    assert (result.stop_reason, result.epochs, result.still_improving) == ("epoch_cap", 3, True)
+
+    steep = train_job(*synthetic, "trainer.max_epochs=40", "eval.patience=1", "optim.lr=0.5")
+    result = fit(steep.architecture, steep.optim, split, steep.train, test=False)
+    assert result.stop_reason == "early_stop" and result.still_improving is False
+    assert result.epochs < 40 and result.epochs == result.best_epoch + 2  # one epoch of patience
+
+    timed = fit(capped.architecture, capped.optim, split, capped.train, max_seconds=0.01)
+    assert timed.stop_reason == "time_limit" and timed.epochs < 3
+    save_result(timed, tmp_path, capped.optim)
+    saved = json.loads((tmp_path / "metrics.json").read_text())
+    assert saved["stop_reason"] == "time_limit" and saved["still_improving"] is True

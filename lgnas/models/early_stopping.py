@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import lightning as L
 from lightning.pytorch.callbacks import EarlyStopping
+from lightning.pytorch.callbacks.early_stopping import EarlyStoppingReason
 
 
 class WarmupEarlyStopping(EarlyStopping):
@@ -30,4 +31,12 @@ class WarmupEarlyStopping(EarlyStopping):
         super()._run_early_stopping_check(trainer)  # tracks the best score
         if trainer.current_epoch < self.warmup:
             self.wait_count, self.stopped_epoch = 0, 0
+            self.stopping_reason = EarlyStoppingReason.NOT_STOPPED
+            self.stopping_reason_message = None
             trainer.should_stop = stopping_before
+
+    def stopped_since(self, epoch: int) -> bool:
+        """Whether this callback stopped training at ``epoch`` or later (a resumed fit passes
+        the epoch it resumed at: a stop saved in its checkpoint is an earlier training's)."""
+        stopped = self.stopping_reason != EarlyStoppingReason.NOT_STOPPED
+        return stopped and self.stopped_epoch >= epoch

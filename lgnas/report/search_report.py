@@ -20,6 +20,7 @@ def write_search_reports(
     objective: str,
     objectives: Sequence[str],
     notes: Sequence[str] = (),
+    verdict: Sequence[str] = (),
 ) -> None:
     """``leaderboard.csv``, ``report.md`` and the analysis files (figures, CSVs) of a search.
 
@@ -29,6 +30,7 @@ def write_search_reports(
         objective: The validation metric searched (``ndcg@20``).
         objectives: ``search.objectives`` specs (the objective alone when single).
         notes: Lines closing ``report.md``.
+        verdict: Lines opening ``report.md`` (:func:`lgnas.report.verdict.verdict_lines`).
     """
     write_leaderboard(list(trials), output_dir / "leaderboard.csv", objective)
     write_report(
@@ -37,5 +39,6 @@ def write_search_reports(
         finals=finals,
         metrics=[objective, "recall@20"],
         notes=notes,
+        verdict=verdict,
     )
     write_search_analysis(output_dir, objective, list(objectives))

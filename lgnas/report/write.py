@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,98 @@ def write_leaderboard(
             )
 
 
+STOP_TEXT = {"early_stop": "early stop", "epoch_cap": "epoch cap", "time_limit": "time limit"}
+"""How a report names each :data:`lgnas.training.result.StopReason`."""
+
+
+def stop_text(final: Mapping[str, Any]) -> str:
+    """Why a retrain stopped, for people: ``early stop``, ``epoch cap``, ``epoch cap (still
+    improving)`` or ``time limit``; ``unknown`` for a result saved before stop reasons were
+    recorded."""
+    reason = final.get("stop_reason")
+    if reason is None:
+        return "unknown"
+    text = STOP_TEXT.get(reason, str(reason))
+    if reason == "epoch_cap" and final.get("still_improving"):
+        text += " (still improving)"
+    return text
+
+
+def epochs_text(final: Mapping[str, Any]) -> tuple[str, str]:
+    """Epochs trained and the best validation epoch (counted from 1); ``?`` when unknown."""
+    epochs, best = final.get("epochs"), final.get("best_epoch")
+    return (
+        "?" if epochs is None else str(epochs),
+        "?" if best is None else str(best + 1),
+    )
+
+
+CUT_SHORT = {
+    "time_limit": "hit the time limit (search.final_seconds)",
+    "still_improving": "reached the epoch cap still improving (trainer.max_epochs)",
+}
+"""Why a retrain is not a finished training, by :func:`cut_short`'s key."""
+
+
+def cut_short(final: Mapping[str, Any]) -> str | None:
+    """``time_limit`` or ``still_improving`` (at the epoch cap) when a retrain's score is not
+    a finished training's; ``None`` when it is (or its stop reason is unknown)."""
+    reason = final.get("stop_reason")
+    if reason == "time_limit":
+        return "time_limit"
+    if reason == "epoch_cap" and final.get("still_improving"):
+        return "still_improving"
+    return None
+
+
+def comparison_headline(finals: Mapping[str, Mapping[str, Any]], metric: str) -> str:
+    """The report's one-line verdict on the best found architecture against the baselines.
+
+    The gain is claimed only when every compared row (``found-1`` and each baseline that
+    trained; failed ones are listed as failed) finished its training: a row cut short by the
+    time limit, or at the epoch cap while still improving, makes the headline say why the
+    comparison is not valid instead. Rows whose stop reason is unknown (reused results saved
+    before it was recorded) are named after the gain.
+    """
+    key = f"test/{metric}"
+    found = next(((n, f) for n, f in finals.items() if f.get("kind") == "found"), None)
+    baselines = {n: f for n, f in finals.items() if f.get("kind") == "baseline"}
+    trained = {n: f for n, f in baselines.items() if "error" not in f}
+    if found is None:
+        return f"No comparison on test {metric}: no found architecture was retrained."
+    if "error" in found[1]:
+        return f"No comparison on test {metric}: the retrain of {found[0]} failed."
+    if not baselines:
+        return f"No comparison on test {metric}: no baseline was retrained (search.baselines)."
+    if not trained:
+        return f"No comparison on test {metric}: every baseline's retrain failed."
+    compared = {found[0]: found[1], **trained}
+    short: dict[str, list[str]] = {}
+    for name, final in compared.items():
+        if (why := cut_short(final)) is not None:
+            short.setdefault(why, []).append(name)
+    if short:
+        reasons = [f"{', '.join(names)} {CUT_SHORT[why]}" for why, names in short.items()]
+        return (
+            f"Not a valid comparison on test {metric}, so no gain is claimed: "
+            + "; ".join(reasons)
+            + "."
+        )
+    best_name = max(trained, key=lambda n: trained[n]["test"].get(key, float("-inf")))
+    best = trained[best_name]["test"].get(key)
+    mine = found[1]["test"].get(key)
+    if mine is None or not best:
+        return f"No comparison on test {metric}: the best baseline ({best_name}) scores {best}."
+    line = (
+        f"Best found vs best baseline ({best_name}) on test {metric}: "
+        f"{mine / best - 1.0:+.1%} (1 seed)"
+    )
+    unknown = [name for name, f in compared.items() if f.get("stop_reason") is None]
+    if unknown:
+        line += f" (stop reasons unknown for: {', '.join(unknown)})"
+    return line + "."
+
+
 def write_report(
     path: Path,
     *,
@@ -54,40 +146,48 @@ def write_report(
     finals: dict[str, dict[str, Any]],
     metrics: Sequence[str],
     notes: Sequence[str] = (),
+    verdict: Sequence[str] = (),
 ) -> None:
     """``report.md``: test metrics of the found architectures next to the baselines.
 
+    Each row shows the epochs trained, the best validation epoch and why training stopped;
+    the headline under the table (:func:`comparison_headline`) claims a gain only when the
+    compared rows all finished their training.
+
     Args:
         finals: Per model name, ``{"test": {...}, "valid": {...}, "parameters": int,
-            "train_seconds": float, "kind": "found" | "baseline"}``.
-        metrics: Metric names (``ndcg@20``) shown as columns.
+            "train_seconds": float, "kind": "found" | "baseline", "epochs": int,
+            "best_epoch": int (from 0), "stop_reason": str, "still_improving": bool}``
+            (the last four may be missing or ``None``: unknown), or ``{"kind", "error"}``.
+        metrics: Metric names (``ndcg@20``) shown as columns; the first is compared.
+        verdict: Lines shown first, under "Verdict" (see :mod:`lgnas.report.verdict`).
     """
-    lines = [
-        f"# {title}",
-        "",
+    lines = [f"# {title}", ""]
+    if verdict:
+        lines += ["## Verdict", "", "```text", *verdict, "```", "", "## Retrained models", ""]
+    lines += [
         "Test metrics after retraining at full fidelity (train split, "
-        "early-stopped on validation, tested once).",
+        "early-stopped on validation, tested once). Best epoch counts from 1; a row cut short "
+        "by the time limit, or at the epoch cap while still improving, is not a finished "
+        "training, and no gain is claimed over it.",
         "",
     ]
-    header = ["model", "kind", *metrics, "parameters", "train s"]
+    header = ["model", "kind", *metrics, "parameters", "train s", "epochs", "best epoch", "stop"]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     failed = {name: f for name, f in finals.items() if "error" in f}
-    finals = {name: f for name, f in finals.items() if "error" not in f}
-    best_baseline = max(
-        (f["test"][f"test/{metrics[0]}"] for f in finals.values() if f["kind"] == "baseline"),
-        default=None,
-    )
     for name, final in finals.items():
+        if name in failed:
+            continue
         values = [f"{final['test'].get(f'test/{m}', float('nan')):.4f}" for m in metrics]
+        epochs, best = epochs_text(final)
         lines.append(
             f"| {name} | {final['kind']} | "
             + " | ".join(values)
-            + f" | {final['parameters']} | {final['train_seconds']:.1f} |"
+            + f" | {final['parameters']} | {final['train_seconds']:.1f} | {epochs} | {best} | "
+            + f"{stop_text(final)} |"
         )
-    found = [f for f in finals.values() if f["kind"] == "found"]
-    if found and best_baseline:
-        gain = found[0]["test"][f"test/{metrics[0]}"] / best_baseline - 1.0
-        lines += ["", f"Best found vs best baseline on test {metrics[0]}: {gain:+.1%}."]
+    if finals:
+        lines += ["", comparison_headline(finals, metrics[0])]
     lines += [f"- {name} ({f['kind']}) failed: {f['error']}" for name, f in failed.items()]
     lines += ["", *notes]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -1,29 +1,55 @@
-"""Live progress of a search in the terminal (rich): trials done, best so far, current trial."""
+"""Live progress of a search in the terminal (rich), through every phase: one bar over the
+trials (done, best so far, the running trial, an estimate of the time left), then a line per
+retrain (model, epoch, best validation score so far, elapsed time, an upper bound on what is
+left)."""
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
+import lightning as L
+from lightning.pytorch.callbacks import Timer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from lgnas.trials import Candidate, TrialResult
 
 
 class SearchProgress:
-    """A progress bar over the trial budget with the best objective and the running trial."""
+    """A progress display over the trial budget, then over each final retrain.
 
-    def __init__(self, total: int | None, objective: str, console: Console | None = None) -> None:
-        self.objective = objective
+    Args:
+        total: Trials in the budget (``None``: unknown, as with a multi-fidelity scheduler).
+        objective: The validation metric searched (``ndcg@20``).
+        console: Where to draw (default: the terminal).
+        seconds: The budget's trial seconds, if any: the estimate of what is left never
+            exceeds what remains of it.
+    """
+
+    def __init__(
+        self,
+        total: int | None,
+        objective: str,
+        console: Console | None = None,
+        seconds: float | None = None,
+    ) -> None:
+        self.objective, self.total, self.budget_seconds = objective, total, seconds
         self.progress = Progress(
-            TextColumn("[bold]search"),
+            TextColumn("[bold]{task.description}"),
             BarColumn(),
-            MofNCompleteColumn(),
+            TextColumn("{task.fields[count]}"),
             TimeElapsedColumn(),
-            TextColumn("best {task.fields[best]}"),
-            TextColumn("{task.fields[current]}"),
+            TextColumn("{task.fields[left]}"),
+            TextColumn("{task.fields[info]}"),
             console=console,
             transient=False,
         )
-        self.task = self.progress.add_task("search", total=total, best="-", current="")
+        self.finished, self.trial_seconds = 0, 0.0
+        self.best = "-"
+        self.task = self.progress.add_task(
+            "search", total=total, count=self._count(), left="", info=""
+        )
 
     def __enter__(self) -> SearchProgress:
         self.progress.start()
@@ -34,10 +60,137 @@ class SearchProgress:
 
     def start(self, candidate: Candidate) -> None:
         summary = ", ".join(f"{k}={v}" for k, v in list(candidate.point.items())[:4])
-        self.progress.update(self.task, current=f"trial {candidate.id}: {summary}")
+        self._show_trial(f"trial {candidate.id}: {summary}")
 
     def finish(self, candidate: Candidate, result: TrialResult, best: TrialResult | None) -> None:
         """Count a finished trial; ``best`` is the best result so far (``None``: none ok)."""
-        shown = f"{self.objective}={best.objective:.4f}" if best else "-"
+        self.finished += 1
+        self.trial_seconds += float(result.cost.get("seconds", 0.0))
+        self.best = f"{self.objective}={best.objective:.4f}" if best else "-"
         status = "" if result.ok else f"trial {candidate.id} failed: {result.error}"
-        self.progress.update(self.task, advance=1, best=shown, current=status)
+        self.progress.update(self.task, advance=1, count=self._count(), left=self._left())
+        self._show_trial(status)
+
+    def retrain(self, name: str, monitor: str) -> RetrainProgress:
+        """A line for the retrain of ``name`` and the Lightning callback that updates it
+        (pass it to :func:`lgnas.training.fit`); ``monitor`` is the validation metric logged
+        (``val/ndcg@20``)."""
+        task = self.progress.add_task(name, total=None, count="starting", left="", info="")
+        return RetrainProgress(self.progress, task, name, monitor)
+
+    def reused(self, name: str, summary: dict[str, Any]) -> None:
+        """A line for a finalist whose saved result is reused (a resumed search)."""
+        epochs = summary.get("epochs")
+        self.progress.add_task(
+            name,
+            total=1,
+            completed=1,
+            count=f"epoch {epochs}" if epochs is not None else "",
+            left="",
+            info="saved result reused",
+        )
+
+    def _show_trial(self, current: str) -> None:
+        self.progress.update(self.task, info=f"best {self.best} {current}".rstrip())
+
+    def _count(self) -> str:
+        return f"{self.finished}/{self.total} trials" if self.total else f"{self.finished} trials"
+
+    def _left(self) -> str:
+        """Trial time left: the mean trial's seconds times the trials left, at most what the
+        seconds budget has left; empty when neither bounds it."""
+        bounds = []
+        if self.total is not None and self.finished:
+            left = max(self.total - self.finished, 0)
+            bounds.append(self.trial_seconds / self.finished * left)
+        if self.budget_seconds is not None:
+            bounds.append(max(self.budget_seconds - self.trial_seconds, 0.0))
+        return f"~{_clock(min(bounds))} left" if bounds else ""
+
+
+class RetrainProgress(L.Callback):
+    """Shows one training's epoch, best validation score so far, and time left at most.
+
+    It only reads the trainer's state, so a training with it computes exactly what one
+    without it does. What is left is bounded by the epoch cap (the mean epoch's time times
+    the epochs to the cap) and by the time limit, if any: early stopping may end sooner.
+    """
+
+    def __init__(self, progress: Progress, task: Any, name: str, monitor: str) -> None:
+        self.progress, self.task, self.name, self.monitor = progress, task, name, monitor
+        self.best: float | None = None
+        self.best_epoch: int | None = None
+        self.started = time.perf_counter()
+        self.start_epoch = 0
+
+    def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self.started = time.perf_counter()
+        self.start_epoch = trainer.current_epoch
+        self._show(trainer, epoch=trainer.current_epoch)
+
+    def on_validation_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if trainer.sanity_checking or trainer.state.fn != "fit":
+            return
+        value = trainer.callback_metrics.get(self.monitor)
+        if value is not None and (self.best is None or float(value) > self.best):
+            self.best, self.best_epoch = float(value), trainer.current_epoch
+
+    def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self._show(trainer, epoch=trainer.current_epoch + 1)
+
+    def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self._show(trainer, epoch=trainer.current_epoch, done=True)
+
+    def done(self, epochs: int | None, why: str) -> None:
+        """Close the line with the epochs trained and why training ended (or that it failed);
+        also for a fit whose epochs this callback did not see (``trainer.devices=N``)."""
+        fields: dict[str, Any] = {"left": "", "info": f"{self._best()}, {why}"}
+        if epochs is not None:
+            fields.update(completed=epochs, count=f"epoch {epochs}")
+        self.progress.update(self.task, **fields)
+
+    def _show(self, trainer: L.Trainer, epoch: int, done: bool = False) -> None:
+        cap = (
+            trainer.max_epochs
+            if trainer.max_epochs is not None and trainer.max_epochs >= 0
+            else None
+        )
+        elapsed = time.perf_counter() - self.started
+        trained = epoch - self.start_epoch
+        left = ""
+        if not done:
+            bounds = []
+            if cap is not None and trained > 0:
+                bounds.append(elapsed / trained * max(cap - epoch, 0))
+            remaining = _time_remaining(trainer)
+            if remaining is not None:
+                bounds.append(max(remaining, 0.0))
+            left = f"≤{_clock(min(bounds))} left" if bounds else ""
+        self.progress.update(
+            self.task,
+            total=cap,
+            completed=epoch,
+            count=f"epoch {epoch}/{cap}" if cap is not None else f"epoch {epoch}",
+            left=left,
+            info=self._best(),
+        )
+
+    def _best(self) -> str:
+        metric = self.monitor.removeprefix("val/")
+        if self.best is None or self.best_epoch is None:
+            return f"best val {metric} -"
+        return f"best val {metric} {self.best:.4f} (epoch {self.best_epoch + 1})"
+
+
+def _time_remaining(trainer: L.Trainer) -> float | None:
+    """Training seconds the trainer's time limit (Lightning's Timer) has left, if it has one."""
+    for callback in trainer.callbacks:
+        if isinstance(callback, Timer):
+            return callback.time_remaining("train")
+    return None
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"

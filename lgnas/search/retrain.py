@@ -8,8 +8,10 @@ from typing import Any
 from lgnas.data.splits import Split
 from lgnas.models.architecture import Architecture, preset
 from lgnas.models.optim import Optim
+from lgnas.report.write import stop_text
 from lgnas.search.evaluator import TrialEvaluator
 from lgnas.search.loop import SearchOutcome
+from lgnas.search.progress import SearchProgress
 from lgnas.training import (
     TrainSettings,
     fit,
@@ -31,15 +33,19 @@ def retrain_finalists(
     settings: TrainSettings,
     max_seconds: float | None,
     output_dir: Path,
+    progress: SearchProgress | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Full training and one test of the ``top_k`` best points and of the ``baselines``.
 
     The best point's recipe is written to ``best_architecture.yaml``. Each result is saved
-    under ``final/<name>/``; a resumed search reuses saved ones.
+    under ``final/<name>/``; a resumed search reuses saved ones. ``progress`` shows each
+    retrain's epochs as they go.
 
     Returns:
         Per model name (``found-1``, ..., then the baselines): its ``kind`` (``found`` or
-        ``baseline``) and test/valid metrics, parameters and train seconds, or an ``error``.
+        ``baseline``), test/valid metrics, parameters, train seconds, ``epochs`` trained,
+        ``best_epoch`` (counted from 0), ``stop_reason`` and ``still_improving`` (both
+        ``None`` for a reused result saved before they were recorded), or an ``error``.
     """
     contenders: dict[str, tuple[str, Architecture, Optim]] = {}
     for rank, (candidate, _) in enumerate(outcome.top(top_k), 1):
@@ -52,7 +58,7 @@ def retrain_finalists(
     finals = {}
     for name, (kind, arch, recipe) in contenders.items():
         folder = output_dir / "final" / name
-        result = _final_result(arch, recipe, split, settings, max_seconds, folder)
+        result = _final_result(arch, recipe, split, settings, max_seconds, folder, name, progress)
         finals[name] = {"kind": kind, **result}
     return finals
 
@@ -64,6 +70,8 @@ def _final_result(
     settings: TrainSettings,
     max_seconds: float | None,
     folder: Path,
+    name: str,
+    progress: SearchProgress | None,
 ) -> dict[str, Any]:
     """Train and test one finalist, or reuse its saved result if it is the same model.
 
@@ -73,18 +81,36 @@ def _final_result(
     recipe = folder / "architecture.yaml"
     same = recipe.is_file() and read_recipe(recipe) == (arch.to_dict(), optim.to_dict())
     summary = read_summary(folder) if same else None
+    if summary is not None and progress is not None:
+        progress.reused(name, summary)
     if summary is None:
+        monitor = f"val/{settings.eval.monitor}"
+        watch = [progress.retrain(name, monitor)] if progress is not None else []
         try:
             result = fit(
-                arch, optim, split, settings, max_seconds=max_seconds, log_dir=folder / "logs"
+                arch,
+                optim,
+                split,
+                settings,
+                max_seconds=max_seconds,
+                log_dir=folder / "logs",
+                callbacks=watch,
             )
         except Exception as error:  # one finalist, not the whole search
+            for line in watch:
+                line.done(None, "failed")
             return {"error": f"{type(error).__name__}: {error}"}
         save_result(result, folder, optim)
         summary = read_summary(folder)
+        for line in watch:
+            line.done(result.epochs, stop_text(summary))
     return {
         "test": summary["test"],
         "valid": summary["valid"],
         "parameters": summary["num_parameters"],
         "train_seconds": summary["train_seconds"],
+        "epochs": summary.get("epochs"),
+        "best_epoch": summary.get("best_epoch"),
+        "stop_reason": summary.get("stop_reason"),
+        "still_improving": summary.get("still_improving"),
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ import yaml
 
 from lgnas.data.catalog import prepare_dataset
 from lgnas.report.search_report import write_search_reports
+from lgnas.report.verdict import verdict_lines
 from lgnas.search.evaluator import TrialEvaluator
 from lgnas.search.executor import SerialSettings, make_executor
 from lgnas.search.journal import Journal
@@ -22,53 +23,95 @@ from lgnas.search.retrain import retrain_finalists
 from lgnas.search.scheduler import FidelityScheduler
 from lgnas.search.settings import SearchJob
 from lgnas.strategies.scalarised import build_strategy
+from lgnas.trials import TrialResult
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass
 class SearchRun:
-    """What :func:`search` produced."""
+    """What :func:`search` produced; ``verdict``: the short summary it ends with."""
 
     outcome: SearchOutcome
     finals: dict[str, dict[str, Any]]
     output_dir: Path
+    verdict: list[str] = field(default_factory=list)
 
 
 def search(job: SearchJob, output_dir: str | Path, show_progress: bool = True) -> SearchRun:
-    """Run (or resume) the search ``job`` describes, writing everything into ``output_dir``."""
+    """Run (or resume) the search ``job`` describes, writing everything into ``output_dir``.
+
+    With ``show_progress`` one display follows every phase: the trials, then each retrain.
+    """
     output_dir = Path(output_dir)
     split = prepare_dataset(job.dataset, seed=job.train.seed)
-    outcome, evaluate = run_trials(job, split, output_dir, show_progress)
     settings = job.search
-    finals = retrain_finalists(
-        outcome,
-        evaluate,
-        split,
-        top_k=settings.top_k,
-        baselines=settings.baselines,
-        optim=job.optim,
-        settings=job.train,
-        max_seconds=settings.final_seconds,
-        output_dir=output_dir,
+    progress = search_progress(job) if show_progress else None
+    with progress or contextlib.nullcontext():
+        outcome, evaluate = run_trials(job, split, output_dir, progress=progress)
+        finals = retrain_finalists(
+            outcome,
+            evaluate,
+            split,
+            top_k=settings.top_k,
+            baselines=settings.baselines,
+            optim=job.optim,
+            settings=job.train,
+            max_seconds=settings.final_seconds,
+            output_dir=output_dir,
+            progress=progress,
+        )
+    title = f"lgnas search: {job.strategy.name} on {job.dataset.get('name')}, seed {job.train.seed}"
+    note = trials_note(outcome, settings.fidelity, settings.fidelity_scheduler)
+    best = outcome.top(1)
+    recipe = None
+    if best:
+        arch, optim = evaluate.training_options(best[0][0].point)
+        recipe = (arch.to_dict(), optim.to_dict())
+    users = split.train.user_ids
+    verdict = verdict_lines(
+        title=title,
+        finals=finals,
+        metric=settings.objective,
+        run_dir=output_dir,
+        dataset=str(job.dataset.get("name")),
+        recipe=recipe,
+        trials_note=note,
+        user=str(users[0]) if len(users) else None,
     )
     write_search_reports(
         output_dir,
-        title=f"lgnas search: {job.strategy.name} on {job.dataset.get('name')}, seed "
-        f"{job.train.seed}",
+        title=title,
         trials=outcome.trials,
         finals=finals,
         objective=settings.objective,
         objectives=[o.spec for o in settings.objective_list],
-        notes=[trials_note(outcome, settings.fidelity, settings.fidelity_scheduler)],
+        notes=[note],
+        verdict=verdict,
     )
-    return SearchRun(outcome, finals, output_dir)
+    return SearchRun(outcome, finals, output_dir, verdict)
+
+
+def search_progress(job: SearchJob) -> SearchProgress:
+    """The display :func:`search` shows: a bar over the trial budget (unknown with a
+    multi-fidelity scheduler, whose budget counts epochs), then a line per retrain."""
+    settings = job.search
+    total = settings.trials if settings.fidelity_scheduler is None else None
+    return SearchProgress(total, settings.objective, seconds=settings.budget.seconds)
 
 
 def run_trials(
-    job: SearchJob, split: Any, output_dir: Path, show_progress: bool = False
+    job: SearchJob,
+    split: Any,
+    output_dir: Path,
+    show_progress: bool = False,
+    *,
+    progress: SearchProgress | None = None,
 ) -> tuple[SearchOutcome, TrialEvaluator]:
     """The search's trials, journaled in ``output_dir/journal.jsonl`` (resumed if it exists).
+
+    ``progress`` is a display the caller has started (:func:`search` keeps one through the
+    retrains too); else ``show_progress`` shows one for the trials alone.
 
     Returns:
         Every trial, and the evaluator that trained them (it turns points into models).
@@ -102,10 +145,9 @@ def run_trials(
             "search.batch_size=1: the executor gets one trial at a time; set search.batch_size "
             "to the number of trials to run at once"
         )
-    # With a scheduler the trial budget counts full-fidelity trials, not bar steps.
-    total = settings.trials if scheduler is None else None
-    progress = SearchProgress(total, settings.objective) if show_progress else None
-    with progress or contextlib.nullcontext():
+    own = search_progress(job) if progress is None and show_progress else None
+    progress = progress or own
+    with own or contextlib.nullcontext():
         outcome = run_search(
             strategy,
             space,
@@ -125,12 +167,39 @@ def run_trials(
 def trials_note(
     outcome: SearchOutcome, fidelity: int | None, scheduler: FidelityScheduler | None
 ) -> str:
-    """One line on the trials behind the report: how many, at which epochs, how many failed."""
+    """One line on what the trials really trained, read from their results.
+
+    Per fidelity (highest first): how many trials, and the epochs their models reached, least
+    to most (``cost.epochs``, plus ``cost.resumed_from`` for a trial that continued a lower
+    rung's checkpoint: a time limit or a failure can end a trial below its fidelity); with a
+    scheduler also the training epochs spent in all; then how many trials failed. E.g.
+    ``16 trials: 12 at 15 epochs (trained 15–15), 4 at 5 epochs (trained 5–5); 1 failed.``
+    """
+    groups: dict[int | None, list[TrialResult]] = {}
+    for _, result in outcome.trials:
+        level = result.fidelity if result.fidelity is not None else fidelity
+        groups.setdefault(level, []).append(result)
+    parts = []
+    for level in sorted(groups, key=lambda f: -1 if f is None else -f):
+        results = groups[level]
+        at = "full training" if level is None else f"{level} epoch{'s' if level != 1 else ''}"
+        reached = [
+            int(r.cost["epochs"]) + int(r.cost.get("resumed_from", 0))
+            for r in results
+            if "epochs" in r.cost
+        ]
+        detail = [f"trained {min(reached)}–{max(reached)}"] if reached else []
+        resumed = sum("resumed_from" in r.cost for r in results)
+        if resumed:
+            detail.append(f"{resumed} continuing a lower rung")
+        parts.append(f"{len(results)} at {at}" + (f" ({', '.join(detail)})" if detail else ""))
+    line = f"{len(outcome.trials)} trials"
+    if scheduler is not None:
+        ladder = "/".join(map(str, scheduler.ladder))
+        line += f" by {scheduler.kind} (eta {scheduler.eta}, rungs of {ladder} epochs)"
+    if parts:
+        line += ": " + ", ".join(parts)
+    if scheduler is not None:
+        line += f"; {outcome.epochs} training epochs in all"
     failed = sum(not r.ok for _, r in outcome.trials)
-    if scheduler is None:
-        return f"{len(outcome.trials)} trials at {fidelity} epochs each; {failed} failed."
-    return (
-        f"{len(outcome.trials)} trials scheduled by {scheduler.kind} (eta {scheduler.eta}, "
-        f"{'/'.join(map(str, scheduler.ladder))} epochs), {outcome.epochs} training epochs "
-        f"in all; {failed} failed."
-    )
+    return f"{line}; {failed} failed."

@@ -5,11 +5,13 @@ from __future__ import annotations
 import importlib.util
 import time
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import lightning as L
 import torch
+from lightning.pytorch.callbacks import Callback, Timer
 from lightning.pytorch.loggers import CSVLogger, Logger, TensorBoardLogger
 
 from lgnas.data.datamodule import RecDataModule
@@ -21,7 +23,7 @@ from lgnas.models.module import RecommenderModule
 from lgnas.models.optim import Optim
 from lgnas.models.recommender import GNNRecommender
 from lgnas.models.warm_start import ResumableCheckpoint
-from lgnas.training.result import TrainResult
+from lgnas.training.result import StopReason, TrainResult
 from lgnas.training.settings import TrainSettings, spawned_processes
 
 # Lightning 2.6 calls a torch pytree API that torch 2.13 deprecates; nothing for users to do.
@@ -40,6 +42,7 @@ def fit(
     log_dir: Path | None = None,
     resume_from: Path | None = None,
     checkpoint_to: Path | None = None,
+    callbacks: Sequence[Callback] = (),
 ) -> TrainResult:
     """Train one architecture on ``split.train``, early-stopped on validation; test once.
 
@@ -55,6 +58,12 @@ def fit(
     ``resume_from`` continues such a checkpoint up to ``max_epochs`` (a multi-fidelity
     search's warm start, :class:`~lgnas.models.warm_start.ResumableCheckpoint`); the result
     then scores the best weights of all epochs, the resumed ones included.
+
+    The result says why training ended (``stop_reason``: ``early_stop``, ``epoch_cap`` or
+    ``time_limit``) and whether it was ``still_improving`` then (see :class:`TrainResult`).
+    ``callbacks`` are extra Lightning callbacks that watch the training (a progress display);
+    they must not change it. They run in this process only: with ``trainer.devices=N`` the
+    spawned ranks train without them.
     """
     world_size = spawned_processes(settings.trainer)
     if world_size:
@@ -95,11 +104,17 @@ def fit(
         trainer_args["max_time"] = {"seconds": max_seconds}
     trainer_args["logger"] = training_loggers(log_dir) if trainer_args.get("logger") else False
     resumable = ResumableCheckpoint(checkpoint_to)
-    callbacks = [best, stopper, resumable]
-    trainer = L.Trainer(**trainer_args, callbacks=callbacks, num_sanity_val_steps=0)
+    watching = [best, stopper, resumable, *callbacks]
+    trainer = L.Trainer(**trainer_args, callbacks=watching, num_sanity_val_steps=0)
     start = time.perf_counter()
     trainer.fit(module, datamodule=data, ckpt_path=resume_from)
     train_seconds = time.perf_counter() - start
+    epochs, stop = trainer.current_epoch, _stop_reason(trainer, stopper, resumable.start_epoch)
+    # Cut short with its best epoch among the last `patience`: early stopping would go on.
+    since_best = None if best.best_epoch is None else epochs - 1 - best.best_epoch
+    still_improving = stop != "early_stop" and (
+        since_best is None or since_best < evaluation.patience
+    )
     valid = _floats(trainer.validate(module, datamodule=data, verbose=False)[0])
     tested = _floats(trainer.test(module, datamodule=data, verbose=False)[0]) if test else {}
     return TrainResult(
@@ -107,12 +122,30 @@ def fit(
         valid=valid,
         test=tested,
         best_epoch=best.best_epoch,
-        epochs=trainer.current_epoch,
+        epochs=epochs,
         train_seconds=train_seconds,
         num_parameters=sum(p.numel() for p in module.parameters() if p.requires_grad),
         module=module,
         start_epoch=resumable.start_epoch,
+        stop_reason=stop,
+        still_improving=still_improving,
     )
+
+
+def _stop_reason(trainer: L.Trainer, stopper: WarmupEarlyStopping, start_epoch: int) -> StopReason:
+    """Why ``trainer.fit`` ended: early stopping asked for it during this fit; else the epoch
+    cap was reached; else a time limit (``max_seconds`` or ``trainer.max_time``) ended it
+    first. Anything else that ends a fit short of the cap (``trainer.max_steps``) counts as a
+    cap."""
+    if stopper.stopped_since(start_epoch):
+        return "early_stop"
+    cap = trainer.max_epochs
+    if cap is not None and cap >= 0 and trainer.current_epoch >= cap:
+        return "epoch_cap"
+    timers = [c for c in trainer.callbacks if isinstance(c, Timer)]
+    if any(t.time_remaining() is not None and t.time_remaining() <= 0 for t in timers):
+        return "time_limit"
+    return "epoch_cap"
 
 
 def training_loggers(log_dir: Path | None) -> list[Logger] | bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import torch
 import yaml
@@ -15,10 +15,22 @@ from lgnas.models.architecture import Architecture
 from lgnas.models.module import RecommenderModule
 from lgnas.models.optim import Optim
 
+StopReason = Literal["early_stop", "epoch_cap", "time_limit"]
+"""Why a training ended: early stopping on validation, the epoch cap (``max_epochs``), or
+the time limit (``max_seconds``) before either."""
+STOP_REASONS: tuple[str, ...] = ("early_stop", "epoch_cap", "time_limit")
+
 
 @dataclass
 class TrainResult:
-    """What one training run produced."""
+    """What one training run produced.
+
+    ``stop_reason`` says why training ended (:data:`StopReason`); ``still_improving`` whether
+    it ended by the epoch cap or the time limit while its best validation epoch lay within the
+    last ``eval.patience`` epochs, so early stopping would not yet have stopped it (more
+    epochs might still improve it). ``None`` for either: unknown (a result saved before they
+    were recorded).
+    """
 
     architecture: Architecture
     valid: dict[str, float]
@@ -29,6 +41,8 @@ class TrainResult:
     num_parameters: int
     module: RecommenderModule = field(repr=False)
     start_epoch: int = 0  # epochs the fit resumed after (``resume_from``); 0: from scratch
+    stop_reason: StopReason | None = None
+    still_improving: bool | None = None
 
     @property
     def epochs_trained(self) -> int:
@@ -46,6 +60,8 @@ def save_result(result: TrainResult, output_dir: Path, optim: Optim) -> None:
         "epochs": result.epochs,
         "train_seconds": result.train_seconds,
         "num_parameters": result.num_parameters,
+        "stop_reason": result.stop_reason,
+        "still_improving": result.still_improving,
     }
     write_recipe(output_dir / "architecture.yaml", result.architecture, optim)
     torch.save(
@@ -75,6 +91,15 @@ def read_recipe(path: Path) -> tuple[dict[str, Any], dict[str, Any]] | None:
 
 
 def read_summary(output_dir: Path) -> dict[str, Any] | None:
-    """A saved result's ``metrics.json``; ``None`` if the folder holds no complete result."""
+    """A saved result's ``metrics.json``; ``None`` if the folder holds no complete result.
+
+    A ``metrics.json`` written before stop reasons were recorded reads with ``stop_reason``
+    and ``still_improving`` as ``None`` (unknown).
+    """
     path = output_dir / "metrics.json"
-    return json.loads(path.read_text()) if path.is_file() else None
+    if not path.is_file():
+        return None
+    summary = json.loads(path.read_text())
+    summary.setdefault("stop_reason", None)
+    summary.setdefault("still_improving", None)
+    return summary

@@ -1,0 +1,154 @@
+"""The short verdict a search ends with: what was found, how it compares, what to run next.
+
+``python -m lgnas`` prints it (at most :data:`MAX_LINES` lines) and ``report.md`` begins with
+it; the long tables follow in ``report.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from lgnas.report.write import comparison_headline, epochs_text, stop_text
+
+MAX_LINES = 15
+
+
+def describe_model(arch: Mapping[str, Any], optim: Mapping[str, Any] | None = None) -> str:
+    """One line for an architecture and its training recipe, naming only what departs from
+    the plain choices: ``3 × lightgcn, combine mean, score cosine, dim 64 · softmax loss
+    (τ 0.2, 8 negatives), lr 0.001, reg 1e-04``.
+
+    Args:
+        arch: An :class:`~lgnas.models.architecture.Architecture`'s ``to_dict()`` (or the
+            ``arch`` of ``best_architecture.yaml``).
+        optim: An :class:`~lgnas.models.optim.Optim`'s ``to_dict()``, if known.
+    """
+    layers = int(arch.get("num_layers", 0))
+    parts = [_layers(layers, arch.get("op"))] if layers else ["no message passing (MF)"]
+    if layers:
+        parts.append(f"combine {arch.get('combine', 'mean')}")
+        for key, plain in (("transform", "none"), ("activation", "identity")):
+            if any(v != plain for v in _each(arch.get(key, plain))):
+                parts.append(f"{key} {'/'.join(map(str, _distinct(arch.get(key))))}")
+        if arch.get("norm", "symmetric") != "symmetric":
+            parts.append(f"norm {arch['norm']}")
+        if arch.get("residual"):
+            parts.append("residual")
+        if arch.get("layer_l2norm"):
+            parts.append("layer L2-norm")
+        if int(arch.get("heads", 1)) > 1 and "gat" in _each(arch.get("op")):
+            parts.append(f"{arch['heads']} heads")
+    parts.append(f"score {arch.get('score', 'dot')}")
+    parts.append(f"dim {arch.get('dim', '?')}")
+    for key, name in (("dropout", "dropout"), ("edge_dropout", "edge dropout")):
+        if float(arch.get(key, 0.0)):
+            parts.append(f"{name} {float(arch[key]):g}")
+    if arch.get("item_content", "none") != "none":
+        parts.append(f"item content {arch['item_content']} ({arch.get('fusion')})")
+    line = ", ".join(parts)
+    if optim:
+        line += " · " + _recipe(optim)
+    return line
+
+
+def _recipe(optim: Mapping[str, Any]) -> str:
+    detail = []
+    if float(optim.get("temperature", 1.0)) != 1.0:
+        detail.append(f"τ {float(optim['temperature']):g}")
+    if int(optim.get("num_negatives", 1)) > 1:
+        detail.append(f"{optim['num_negatives']} negatives")
+    loss = f"{optim.get('loss', '?')} loss" + (f" ({', '.join(detail)})" if detail else "")
+    parts = [loss, f"lr {float(optim.get('lr', 0.0)):g}"]
+    if float(optim.get("reg", 0.0)):
+        parts.append(f"reg {float(optim['reg']):g}")
+    if float(optim.get("weight_decay", 0.0)):
+        parts.append(f"weight decay {float(optim['weight_decay']):g}")
+    return ", ".join(parts)
+
+
+def _each(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, list | tuple) else [value]
+
+
+def _distinct(value: Any) -> list[Any]:
+    return list(dict.fromkeys(_each(value)))
+
+
+def _layers(layers: int, op: Any) -> str:
+    ops = _each(op)
+    if len(set(ops)) == 1:
+        return f"{layers} × {ops[0]}"
+    return f"{layers} layers: {' → '.join(map(str, ops))}"
+
+
+def verdict_lines(
+    *,
+    title: str,
+    finals: Mapping[str, Mapping[str, Any]],
+    metric: str,
+    run_dir: Path,
+    dataset: str,
+    recipe: tuple[Mapping[str, Any], Mapping[str, Any]] | None = None,
+    trials_note: str | None = None,
+    user: str | None = None,
+) -> list[str]:
+    """The search's verdict in at most :data:`MAX_LINES` lines.
+
+    The found architecture in one line, the test ``metric`` of ``found-1`` and of each
+    baseline with the epochs it trained and why it stopped, the gain or why none is claimed
+    (:func:`~lgnas.report.write.comparison_headline`), the files to open and the commands
+    to run next.
+
+    Args:
+        title: The search, e.g. ``lgnas search: genetic on ml100k, seed 0``.
+        finals: The retrained models, as :func:`~lgnas.report.write.write_report` takes them.
+        metric: The compared test metric (``ndcg@20``).
+        run_dir: The run directory (paths are shown inside it).
+        dataset: The dataset config's name, for the training command.
+        recipe: The best found architecture's ``arch`` and ``optim`` mappings, if any.
+        trials_note: One line on the trials behind the search.
+        user: An original user id of the data, for the recommendation command.
+    """
+    lines = [title + (f". {trials_note}" if trials_note else "")]
+    lines.append("Found: " + (describe_model(*recipe) if recipe else "nothing (no trial ok)"))
+    shown = {n: f for n, f in finals.items() if n == _first_found(finals) or f["kind"] != "found"}
+    rows = []
+    width = max((len(n) for n in shown), default=0)
+    for name, final in shown.items():
+        if "error" in final:
+            rows.append(f"  {name:<{width}}  failed: {final['error']}"[:160])
+            continue
+        epochs, best = epochs_text(final)
+        score = final["test"].get(f"test/{metric}")
+        value = "?" if score is None else f"{score:.4f}"
+        rows.append(f"  {name:<{width}}  {value}  {epochs} epochs, best {best}, {stop_text(final)}")
+    tail = []
+    if finals:
+        tail.append(comparison_headline(finals, metric))
+    best_file = run_dir / "best_architecture.yaml"
+    if best_file.is_file():
+        tail.append(f"Best architecture: {best_file}")
+    tail.append(f"Report: {run_dir / 'report.md'} (all outputs in {run_dir})")
+    if best_file.is_file():
+        tail.append(
+            f"Train it again: python -m lgnas.train model=file model.path={best_file} "
+            f"dataset={dataset}"
+        )
+    found = finals.get("found-1")
+    if found is not None and "error" not in found:  # lgnas.recommend serves final/found-1
+        tail.append(
+            f"Recommend with it: python -m lgnas.recommend run={run_dir} user={user or '<id>'}"
+        )
+    if rows:
+        head = [f"Test {metric} after retraining (epochs trained, best epoch, why it stopped):"]
+        room = MAX_LINES - len(lines) - len(tail) - len(head)
+        if len(rows) > room:
+            rows = [*rows[: max(room - 1, 0)], f"  ... {len(rows) - room + 1} more in report.md"]
+        lines += head + rows
+    return (lines + tail)[:MAX_LINES]
+
+
+def _first_found(finals: Mapping[str, Mapping[str, Any]]) -> str | None:
+    return next((n for n, f in finals.items() if f.get("kind") == "found"), None)
