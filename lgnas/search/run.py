@@ -86,7 +86,7 @@ def search(job: SearchJob, output_dir: str | Path, show_progress: bool = True) -
         finals=finals,
         objective=settings.objective,
         objectives=[o.spec for o in settings.objective_list],
-        notes=[note],
+        notes=[note, *prior_note(job)],
         verdict=verdict,
     )
     return SearchRun(outcome, finals, output_dir, verdict)
@@ -162,6 +162,21 @@ def run_trials(
         )
     shutil.rmtree(checkpoints, ignore_errors=True)  # the search is over: nothing continues
     return outcome, evaluate
+
+
+def prior_note(job: SearchJob) -> list[str]:
+    """A line on the priors the first candidates came from; none without a prior."""
+    prior = job.prior
+    if prior is None:
+        return []
+    names = ", ".join(
+        path.stem if path.name != "journal.jsonl" else str(path.parent) for path in prior.sources
+    )
+    dropped = f"; {prior.dropped} of their points were not valid here" if prior.dropped else ""
+    return [
+        f"The first {len(prior.points)} candidates were the best points of the priors "
+        f"{names} (search.prior){dropped}."
+    ]
 
 
 def trials_note(

@@ -357,3 +357,11 @@ def test_auto_takes_the_shipped_priors_of_the_space_and_none_for_other_spaces(se
     assert default.identity()["prior"] == list(default.prior.points)
     tiny = search_job("+strategy=random", "search_space=tiny")  # no shipped prior of its space
     assert tiny.prior is None and "prior" not in tiny.identity()
+
+
+def test_the_report_names_the_priors_the_first_candidates_came_from(search_job) -> None:
+    from lgnas.search.run import prior_note
+
+    (note,) = prior_note(search_job("+strategy=random"))
+    assert "amazon_book_small" in note and "gowalla_small" in note and "(search.prior)" in note
+    assert prior_note(search_job("+strategy=random", "search.prior=null")) == []
