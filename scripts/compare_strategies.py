@@ -16,8 +16,7 @@ import sys
 from pathlib import Path
 
 from lgnas.errors import LgnasError
-from lgnas.report.compare import collect_runs, markdown_table, strategy_table, write_csv
-from lgnas.report.plots import plot_strategy_progress
+from lgnas.report.compare import summarise
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -26,18 +25,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, help="where to write the table and plot")
     args = parser.parse_args(argv)
     try:
-        runs = collect_runs(args.multirun)
+        lines = summarise(args.multirun, args.out)
     except LgnasError as error:
         sys.exit(f"compare_strategies: error: {error}")
-    out = args.out or args.multirun
-    out.mkdir(parents=True, exist_ok=True)
-    rows = strategy_table(runs)
-    table = markdown_table(rows)
-    (out / "strategies.md").write_text(f"{len(runs)} runs under {args.multirun}\n\n{table}\n")
-    write_csv(rows, out / "strategies.csv")
-    plot_strategy_progress(runs, out / "strategies.png")
-    print(table)
-    print(f"\nwritten: {out / 'strategies.md'}, strategies.csv, strategies.png")
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from pathlib import Path
 
 LGNAS = Path(__file__).resolve().parents[1] / "lgnas"
 
-ENTRY_POINTS = ("lgnas.__main__", "lgnas.train", "lgnas.recommend")
+ENTRY_POINTS = ("lgnas.__main__", "lgnas.train", "lgnas.recommend", "lgnas.multirun")
 LAYERS = (
     *ENTRY_POINTS,
     "lgnas.search",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -91,27 +92,48 @@ def cut_short(final: Mapping[str, Any]) -> str | None:
     return None
 
 
-def comparison_headline(finals: Mapping[str, Mapping[str, Any]], metric: str) -> str:
-    """The report's one-line verdict on the best found architecture against the baselines.
+@dataclass(frozen=True)
+class Comparison:
+    """The best found architecture against the best baseline on one test metric.
 
-    The gain is claimed only when every compared row (``found-1`` and each baseline that
-    trained; failed ones are listed as failed) finished its training: a row cut short by the
-    time limit, or at the epoch cap while still improving, makes the headline say why the
-    comparison is not valid instead. Rows whose stop reason is unknown (reused results saved
-    before it was recorded) are named after the gain.
+    ``gain`` (relative, e.g. ``0.05`` for +5%) is set only when the comparison is valid;
+    otherwise ``why_not`` says why there is none.
+    """
+
+    metric: str
+    gain: float | None = None
+    baseline: str | None = None
+    why_not: str | None = None
+    unknown: tuple[str, ...] = ()  # compared rows whose stop reason was not recorded
+
+    @property
+    def valid(self) -> bool:
+        return self.gain is not None
+
+
+def compare_finals(finals: Mapping[str, Mapping[str, Any]], metric: str) -> Comparison:
+    """Compare ``found-1`` (the first found row) with the best baseline that trained.
+
+    The gain is claimed only when every compared row (the found one and each baseline that
+    trained; failed ones are left out) finished its training: a row cut short by the time
+    limit, or at the epoch cap while still improving, makes the comparison invalid and named.
+    Rows whose stop reason is unknown (reused results saved before it was recorded) are
+    compared and listed in ``unknown``.
     """
     key = f"test/{metric}"
     found = next(((n, f) for n, f in finals.items() if f.get("kind") == "found"), None)
     baselines = {n: f for n, f in finals.items() if f.get("kind") == "baseline"}
     trained = {n: f for n, f in baselines.items() if "error" not in f}
+    none = f"No comparison on test {metric}: "
     if found is None:
-        return f"No comparison on test {metric}: no found architecture was retrained."
+        return Comparison(metric, why_not=none + "no found architecture was retrained.")
     if "error" in found[1]:
-        return f"No comparison on test {metric}: the retrain of {found[0]} failed."
+        return Comparison(metric, why_not=none + f"the retrain of {found[0]} failed.")
     if not baselines:
-        return f"No comparison on test {metric}: no baseline was retrained (search.baselines)."
+        why = "no baseline was retrained (search.baselines)."
+        return Comparison(metric, why_not=none + why)
     if not trained:
-        return f"No comparison on test {metric}: every baseline's retrain failed."
+        return Comparison(metric, why_not=none + "every baseline's retrain failed.")
     compared = {found[0]: found[1], **trained}
     short: dict[str, list[str]] = {}
     for name, final in compared.items():
@@ -119,23 +141,30 @@ def comparison_headline(finals: Mapping[str, Mapping[str, Any]], metric: str) ->
             short.setdefault(why, []).append(name)
     if short:
         reasons = [f"{', '.join(names)} {CUT_SHORT[why]}" for why, names in short.items()]
-        return (
-            f"Not a valid comparison on test {metric}, so no gain is claimed: "
-            + "; ".join(reasons)
-            + "."
-        )
+        why = f"Not a valid comparison on test {metric}, so no gain is claimed: "
+        return Comparison(metric, why_not=why + "; ".join(reasons) + ".")
     best_name = max(trained, key=lambda n: trained[n]["test"].get(key, float("-inf")))
     best = trained[best_name]["test"].get(key)
     mine = found[1]["test"].get(key)
     if mine is None or not best:
-        return f"No comparison on test {metric}: the best baseline ({best_name}) scores {best}."
+        why = f"the best baseline ({best_name}) scores {best}."
+        return Comparison(metric, baseline=best_name, why_not=none + why)
+    unknown = tuple(name for name, f in compared.items() if f.get("stop_reason") is None)
+    return Comparison(metric, gain=mine / best - 1.0, baseline=best_name, unknown=unknown)
+
+
+def comparison_headline(finals: Mapping[str, Mapping[str, Any]], metric: str) -> str:
+    """The report's one-line verdict on the best found architecture against the baselines
+    (:func:`compare_finals`): the gain, or why none is claimed."""
+    comparison = compare_finals(finals, metric)
+    if comparison.gain is None:
+        return str(comparison.why_not)
     line = (
-        f"Best found vs best baseline ({best_name}) on test {metric}: "
-        f"{mine / best - 1.0:+.1%} (1 seed)"
+        f"Best found vs best baseline ({comparison.baseline}) on test {metric}: "
+        f"{comparison.gain:+.1%} (1 seed)"
     )
-    unknown = [name for name, f in compared.items() if f.get("stop_reason") is None]
-    if unknown:
-        line += f" (stop reasons unknown for: {', '.join(unknown)})"
+    if comparison.unknown:
+        line += f" (stop reasons unknown for: {', '.join(comparison.unknown)})"
     return line + "."
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from lgnas.data.splits import Split
 from lgnas.models.architecture import Architecture, preset
 from lgnas.models.optim import Optim
+from lgnas.report.finals import final_row
 from lgnas.report.write import stop_text
 from lgnas.search.evaluator import TrialEvaluator
 from lgnas.search.loop import SearchOutcome
@@ -58,12 +59,14 @@ def retrain_finalists(
     finals = {}
     for name, (kind, arch, recipe) in contenders.items():
         folder = output_dir / "final" / name
-        result = _final_result(arch, recipe, split, settings, max_seconds, folder, name, progress)
-        finals[name] = {"kind": kind, **result}
+        finals[name] = _final_result(
+            kind, arch, recipe, split, settings, max_seconds, folder, name, progress
+        )
     return finals
 
 
 def _final_result(
+    kind: str,
     arch: Architecture,
     optim: Optim,
     split: Split,
@@ -99,18 +102,9 @@ def _final_result(
         except Exception as error:  # one finalist, not the whole search
             for line in watch:
                 line.done(None, "failed")
-            return {"error": f"{type(error).__name__}: {error}"}
+            return {"kind": kind, "error": f"{type(error).__name__}: {error}"}
         save_result(result, folder, optim)
         summary = read_summary(folder)
         for line in watch:
             line.done(result.epochs, stop_text(summary))
-    return {
-        "test": summary["test"],
-        "valid": summary["valid"],
-        "parameters": summary["num_parameters"],
-        "train_seconds": summary["train_seconds"],
-        "epochs": summary.get("epochs"),
-        "best_epoch": summary.get("best_epoch"),
-        "stop_reason": summary.get("stop_reason"),
-        "still_improving": summary.get("still_improving"),
-    }
+    return final_row(kind, summary)

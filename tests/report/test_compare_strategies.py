@@ -113,3 +113,9 @@ def test_every_trial_and_final_retrain_logs_its_epochs_to_csv(multirun: Path) ->
     final = list(csv.DictReader((run / "final" / "found-1" / "logs" / "metrics.csv").open()))
     assert [r["epoch"] for r in final if r["train/loss"]] == ["0", "1"]  # trainer.max_epochs=2
     assert any(r["test/ndcg@20"] for r in final)  # the one test, logged too
+
+
+def test_a_multirun_ends_with_its_summary_over_seeds(multirun: Path) -> None:
+    text = (multirun / "strategies.md").read_text()  # written by the multirun's end callback
+    assert "| synthetic | genetic | 0 1 |" in text and "| synthetic | random | 0 1 |" in text
+    assert (multirun / "strategies.png").is_file()
