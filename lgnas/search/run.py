@@ -86,7 +86,7 @@ def search(job: SearchJob, output_dir: str | Path, show_progress: bool = True) -
         finals=finals,
         objective=settings.objective,
         objectives=[o.spec for o in settings.objective_list],
-        notes=[note, *prior_note(job)],
+        notes=[note, *prior_note(job), *spent_note(outcome)],
         verdict=verdict,
     )
     return SearchRun(outcome, finals, output_dir, verdict)
@@ -161,7 +161,23 @@ def run_trials(
             scheduler=scheduler,
         )
     shutil.rmtree(checkpoints, ignore_errors=True)  # the search is over: nothing continues
+    for line in spent_note(outcome):
+        if progress is not None:
+            progress.note(line)
+        else:
+            logger.info(line)
     return outcome, evaluate
+
+
+def spent_note(outcome: SearchOutcome) -> list[str]:
+    """The line a resumed search prints when its journal had already spent its budget (all
+    its trials count, see :func:`run_search`); none otherwise."""
+    if outcome.new or not outcome.trials or not outcome.spent:
+        return []
+    return [
+        f"budget already spent: {len(outcome.trials)} trials / {outcome.seconds:.1f} s; "
+        "nothing new to run"
+    ]
 
 
 def prior_note(job: SearchJob) -> list[str]:
