@@ -7,6 +7,7 @@ valid record it holds (:func:`salvage_journal`).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import logging
 import os
@@ -181,15 +182,18 @@ class Salvage:
 
     def summary(self) -> str:
         """What was done, in one line."""
-        trials = f"{self.kept} records (the header and {self.kept - 1} trials)"
+        held = f"{self.kept} records (the header and {self.kept - 1} trials)"
         if self.original is None:
-            return f"{self.path} is well-formed ({trials}); nothing to salvage"
-        changes = [f"dropped what is not a whole record in {_lines(self.dropped)}"]
-        changes = changes if self.dropped else []
-        changes += [f"split {_lines(self.split)} into one record each"] if self.split else []
+            return f"{self.path} is well-formed ({held}); nothing to salvage"
+        changes = []
+        if self.dropped:
+            changes.append(f"dropped what is not a whole record in {_lines(self.dropped)}")
+        if self.split:
+            changes.append(f"split {_lines(self.split)} into one record each")
+        done = "; ".join(changes) or "gave the last line its newline"
         return (
-            f"salvaged {self.path}: kept {trials}; {'; '.join(changes)}. The damaged file is "
-            f"kept as {self.original}. Resume with the same command as before."
+            f"salvaged {self.path}: kept {held}; {done}. The damaged file is kept as "
+            f"{self.original}. Resume with the same command as before."
         )
 
 
@@ -232,7 +236,7 @@ def salvage_journal(path: str | Path) -> Salvage:
     if not dropped and not split and data.endswith(b"\n"):
         return Salvage(path, len(kept), [], [], None)
     original = path.with_name(f"{path.name}.damaged")
-    for number in range(1, 1000):
+    for number in itertools.count(1):  # an earlier salvage's original is kept too
         if not original.exists():
             break
         original = path.with_name(f"{path.name}.damaged.{number}")
