@@ -13,3 +13,7 @@ class DataError(LgnasError, ValueError):
 
 class ConfigError(LgnasError, ValueError):
     """A configuration value is unknown or out of range."""
+
+
+class SearchError(LgnasError, RuntimeError):
+    """A search found nothing: every trial failed (the first one's error says why)."""

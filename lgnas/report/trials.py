@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from lgnas.errors import ConfigError
+from lgnas.trials.journal_file import read_lines
 
 
 @dataclass(frozen=True)
@@ -45,26 +46,17 @@ def read_trials(journal: str | Path) -> list[TrialRecord]:
     """Every trial line of a journal, in the order written; the file is never modified.
 
     A torn last line (the search was killed mid-write) is skipped, as the journal's own
-    reader would cut it.
+    reader would cut it (:mod:`lgnas.trials.journal_file`).
 
     Raises:
-        ConfigError: The file is missing or a line other than the last is not JSON.
+        ConfigError: The file is missing or damaged (the message says how to salvage it).
     """
     path = Path(journal)
     if not path.is_file():
         raise ConfigError(f"no journal at {path}; point at a search's run directory")
-    lines = path.read_text(encoding="utf-8").splitlines()
-    records = []
-    for number, line in enumerate(lines, 1):
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            if number == len(lines):
-                break
-            raise ConfigError(f"{path}, line {number}: not a JSON record") from None
-        if record.get("type") == "trial":
-            records.append(_record(record))
-    return records
+    lines = read_lines(path)
+    lines.check()
+    return [_record(record) for _, record in lines.records if record.get("type") == "trial"]
 
 
 def _record(record: dict[str, Any]) -> TrialRecord:

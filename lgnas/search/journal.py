@@ -1,18 +1,29 @@
-"""Append-only trial journal: every finished trial survives a crash and is never re-run."""
+"""Append-only trial journal: every finished trial survives a crash and is never re-run.
+
+Also ``python -m lgnas.search.journal salvage PATH``: rewrite a damaged journal with every
+valid record it holds (:func:`salvage_journal`).
+"""
 
 from __future__ import annotations
 
+import argparse
+import itertools
 import json
+import logging
 import os
-from collections.abc import Iterator
-from dataclasses import asdict
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from lgnas.errors import ConfigError
+from lgnas.errors import ConfigError, LgnasError
 from lgnas.trials import Candidate, TrialResult
+from lgnas.trials.journal_file import JournalLines, read_lines, records_in
 
 RESULT_FIELDS = ("objective", "status", "metrics", "cost", "error", "fidelity")
+
+logger = logging.getLogger(__name__)
 
 
 class Journal:
@@ -20,7 +31,10 @@ class Journal:
 
     The first line is a header holding the search's identity (strategy, space, seed, ...);
     reopening a journal with another identity is refused, since its trials would not belong
-    to the search being resumed. A torn last line (the process died mid-write) is dropped.
+    to the search being resumed. Opening repairs what a kill mid-write leaves
+    (:mod:`lgnas.trials.journal_file`): a torn last line is dropped, a last line missing only
+    its newline gets it, so the file ends with a newline before anything is appended. Other
+    damage is refused with the command that salvages it.
 
     Args:
         path: The journal file (created with its parents if missing).
@@ -31,15 +45,18 @@ class Journal:
         self.path = Path(path)
         self.identity = json.loads(json.dumps(identity))  # normalise to plain JSON types
         self.trials: dict[int, dict[str, Any]] = {}
-        if self.path.exists() and self.path.stat().st_size:
-            self._load()
-        else:
+        lines = read_lines(self.path) if self.path.exists() else None
+        if lines is not None:
+            lines.check()
+            _repair_tail(lines)
+        if lines is not None and lines.records:
+            self._load([record for _, record in lines.records])
+        else:  # new, or nothing but a header cut short
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._write({"type": "header", **self.identity}, truncate=True)
 
-    def _load(self) -> None:
-        records = list(_read_records(self.path))
-        header = records[0] if records else {}
+    def _load(self, records: list[dict[str, Any]]) -> None:
+        header = records[0]
         stored = {k: v for k, v in header.items() if k != "type"}
         if header.get("type") != "header" or stored != self.identity:
             differing = sorted(
@@ -81,7 +98,7 @@ class Journal:
                 f"{_describe(key, fidelity)}; the search settings changed, so start a new "
                 "output directory"
             )
-        return TrialResult(**{name: record[name] for name in RESULT_FIELDS})
+        return _result(record)
 
     def record(
         self, trial: int, candidate: Candidate, key: str, result: TrialResult, **extra: Any
@@ -99,6 +116,20 @@ class Journal:
         self._write(record)
         self.trials[trial] = json.loads(json.dumps(record))
 
+    def finished(self, since: int = 0) -> list[tuple[int, Candidate, str, TrialResult]]:
+        """The recorded trials numbered ``since`` or above, in number order, each as
+        ``(number, candidate, key, result)``."""
+        return [
+            (
+                number,
+                Candidate(int(record.get("candidate", number)), record["point"]),
+                record["key"],
+                _result(record),
+            )
+            for number, record in sorted(self.trials.items())
+            if number >= since
+        ]
+
     def __len__(self) -> int:
         return len(self.trials)
 
@@ -107,16 +138,142 @@ def _describe(key: str, fidelity: int | None) -> str:
     return key if fidelity is None else f"{key} at {fidelity} epochs"
 
 
-def _read_records(path: Path) -> Iterator[dict[str, Any]]:
-    text = path.read_text(encoding="utf-8")
-    lines = text.splitlines()
-    for number, line in enumerate(lines, 1):
-        try:
-            yield json.loads(line)
-        except json.JSONDecodeError:
-            if number == len(lines):  # torn final write of a killed process: cut it off
-                path.write_text("".join(f"{kept}\n" for kept in lines[:-1]), encoding="utf-8")
-                return
-            raise ConfigError(
-                f"{path}, line {number}: not a JSON record; the journal is damaged"
-            ) from None
+def _result(record: dict[str, Any]) -> TrialResult:
+    return TrialResult(**{name: record[name] for name in RESULT_FIELDS})
+
+
+def _repair_tail(lines: JournalLines) -> None:
+    """End the file with a newline: complete a last line that lacks only that, or drop a torn
+    one (the trial it was recording runs again)."""
+    if not lines.tail:
+        return
+    with lines.path.open("r+b") as handle:
+        if lines.tail == "torn":
+            handle.truncate(lines.whole)
+            logger.warning(
+                "%s: its last line was cut short before its record was whole (the search was "
+                "killed while writing it); dropped it, so that trial runs again",
+                lines.path,
+            )
+        else:
+            handle.seek(0, os.SEEK_END)
+            handle.write(b"\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+@dataclass(frozen=True)
+class Salvage:
+    """What :func:`salvage_journal` did.
+
+    Attributes:
+        path: The journal.
+        kept: Records written back, the header included.
+        dropped: Lines dropped, wholly or in part (their valid records in front are kept).
+        split: Lines that held several records, now one line each.
+        original: Where the damaged file was kept; ``None`` when nothing needed changing.
+    """
+
+    path: Path
+    kept: int
+    dropped: list[int]
+    split: list[int]
+    original: Path | None
+
+    def summary(self) -> str:
+        """What was done, in one line."""
+        held = f"{self.kept} records (the header and {self.kept - 1} trials)"
+        if self.original is None:
+            return f"{self.path} is well-formed ({held}); nothing to salvage"
+        changes = []
+        if self.dropped:
+            changes.append(f"dropped what is not a whole record in {_lines(self.dropped)}")
+        if self.split:
+            changes.append(f"split {_lines(self.split)} into one record each")
+        done = "; ".join(changes) or "gave the last line its newline"
+        return (
+            f"salvaged {self.path}: kept {held}; {done}. The damaged file is kept as "
+            f"{self.original}. Resume with the same command as before."
+        )
+
+
+def salvage_journal(path: str | Path) -> Salvage:
+    """Rewrite a damaged journal with every valid record it holds, one per line.
+
+    A line holding several records (a record appended to a line whose newline a kill had
+    cut) is split; a line that is not a record is dropped, and so is what follows the records
+    at the front of a line. The damaged file is kept beside it (``journal.jsonl.damaged``),
+    and the journal is replaced only once the new one is on disk.
+
+    Args:
+        path: The journal, or the run directory holding ``journal.jsonl``.
+
+    Raises:
+        ConfigError: No journal there, or its header (the search's identity) is lost.
+    """
+    path = Path(path)
+    if path.is_dir():
+        path = path / "journal.jsonl"
+    if not path.is_file():
+        raise ConfigError(f"no journal at {path}; give a search's run directory or its journal")
+    data = path.read_bytes()
+    lines = data.split(b"\n")
+    if not lines[-1]:
+        lines.pop()
+    kept, dropped, split = [], [], []
+    for number, raw in enumerate(lines, 1):
+        found, clean = records_in(raw)
+        kept += found
+        if not (clean and found):
+            dropped.append(number)
+        elif len(found) > 1:
+            split.append(number)
+    if not kept or kept[0].get("type") != "header":
+        raise ConfigError(
+            f"{path}: the header (line 1, the search's identity) is lost, so no search can "
+            "resume from this journal; start a new output directory"
+        )
+    if not dropped and not split and data.endswith(b"\n"):
+        return Salvage(path, len(kept), [], [], None)
+    original = path.with_name(f"{path.name}.damaged")
+    for number in itertools.count(1):  # an earlier salvage's original is kept too
+        if not original.exists():
+            break
+        original = path.with_name(f"{path.name}.damaged.{number}")
+    fresh = path.with_name(f"{path.name}.salvaged")
+    with fresh.open("w", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(record, sort_keys=True) + "\n" for record in kept)
+        handle.flush()
+        os.fsync(handle.fileno())
+    original.write_bytes(data)
+    os.replace(fresh, path)
+    return Salvage(path, len(kept), dropped, split, original)
+
+
+def _lines(numbers: list[int]) -> str:
+    return ("line " if len(numbers) == 1 else "lines ") + ", ".join(map(str, numbers))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m lgnas.search.journal salvage PATH``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m lgnas.search.journal",
+        description="Repair a search journal that a resume refuses as damaged.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    salvage = commands.add_parser(
+        "salvage",
+        help="keep every valid record, drop the rest, and keep the damaged file beside it",
+    )
+    salvage.add_argument("path", help="the run directory, or its journal.jsonl")
+    arguments = parser.parse_args(argv)
+    try:
+        print(salvage_journal(arguments.path).summary())
+    except LgnasError as error:
+        print(f"lgnas: error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -43,6 +43,9 @@ class SearchOutcome:
     trials: list[tuple[Candidate, TrialResult]] = field(default_factory=list)
     keys: list[str] = field(default_factory=list)  # the space's key of each trial's point
     epochs: int = 0  # training epochs spent, repeats and replayed trials' recorded ones included
+    seconds: float = 0.0  # trial time, as the budget counts it (replayed trials' included)
+    new: int = 0  # trials this run added to the journal (the others were read back from it)
+    spent: bool = False  # the budget ended the search (not the strategy running out)
 
     @property
     def best(self) -> tuple[Candidate, TrialResult] | None:
@@ -82,7 +85,9 @@ def run_search(
     resumed search ends exactly as an uninterrupted one would. A point proposed twice is
     trained once per fidelity; the repeat reuses its result and costs no time. Trial time
     (failed trials included) counts toward the time budget, also the recorded time of
-    replayed trials.
+    replayed trials. Budgets may change on a resume: when a smaller one stops the replay, the
+    journal's later trials are added to the outcome as they are, so every finished trial
+    counts toward the best found and the finalists.
 
     Each batch's new points go to ``executor`` (default: :class:`SerialExecutor`) at once; a
     result is journaled the moment it arrives, and the strategy is told in candidate order, so
@@ -92,20 +97,39 @@ def run_search(
     (see :func:`_run_brackets`); otherwise each is trained once at ``fidelity`` epochs.
     """
     books = _Books(space, journal, progress)
+    journaled = len(journal)
     with (executor or SerialExecutor()).serving(evaluate) as running:
         if scheduler is not None:
-            _run_brackets(strategy, scheduler, books, running, budget)
-            return books.outcome
-        while not budget.spent(len(books.outcome.trials), books.seconds):
-            done = len(books.outcome.trials)
-            remaining = budget.trials - done if budget.trials is not None else batch_size
-            candidates = strategy.ask(min(batch_size, remaining))
-            if not candidates:  # the strategy has nothing left to propose
-                break
-            results = books.run(running, candidates, fidelity)
-            for candidate, result in zip(candidates, results):
-                strategy.tell(candidate, result)
+            books.outcome.spent = _run_brackets(strategy, scheduler, books, running, budget)
+        else:
+            books.outcome.spent = _run_trials(
+                strategy, books, running, budget, batch_size, fidelity
+            )
+    books.read_rest()
+    books.outcome.new = len(journal) - journaled
     return books.outcome
+
+
+def _run_trials(
+    strategy: SearchStrategy,
+    books: _Books,
+    running: TrialExecutor,
+    budget: Budget,
+    batch_size: int,
+    fidelity: int | None,
+) -> bool:
+    """Batches of trials at ``fidelity`` until the budget is spent (``True``) or the strategy
+    has nothing left to propose (``False``)."""
+    while not budget.spent(len(books.outcome.trials), books.outcome.seconds):
+        done = len(books.outcome.trials)
+        remaining = budget.trials - done if budget.trials is not None else batch_size
+        candidates = strategy.ask(min(batch_size, remaining))
+        if not candidates:
+            return False
+        results = books.run(running, candidates, fidelity)
+        for candidate, result in zip(candidates, results):
+            strategy.tell(candidate, result)
+    return True
 
 
 def _run_brackets(
@@ -114,8 +138,9 @@ def _run_brackets(
     books: _Books,
     running: TrialExecutor,
     budget: Budget,
-) -> None:
-    """Successive-halving brackets until the budget is spent.
+) -> bool:
+    """Successive-halving brackets until the budget is spent (``True``) or the strategy has
+    nothing left to propose (``False``).
 
     A trial at ``f`` epochs counts ``f / search fidelity`` of a trial toward ``budget.trials``,
     so a trial budget means the same epochs with and without a scheduler; with the
@@ -139,20 +164,20 @@ def _run_brackets(
         trials = (books.epochs_asked + epochs) / scheduler.max_fidelity
         over = budget.trials is not None and trials > budget.trials + 1e-9
         return not over and not budget.spent(
-            books.epochs_asked / scheduler.max_fidelity, books.seconds
+            books.epochs_asked / scheduler.max_fidelity, books.outcome.seconds
         )
 
     for bracket in scheduler.brackets():
         candidates = strategy.ask(bracket.size)
         if not candidates:
-            return
+            return False
         keys = [books.space.key(c.point) for c in candidates]
         reached: dict[int, TrialResult] = {}
         alive = list(range(len(candidates)))
         charges = scheduler.charges(bracket)
         for rung, (epochs, _) in enumerate(bracket.rungs):
             if not fits(charges[rung] * len(alive)):
-                return  # the strategy keeps this bracket's candidates pending: the search ends
+                return True  # the strategy keeps this bracket's candidates pending
             results = books.run(running, [candidates[i] for i in alive], epochs, charges[rung])
             reached.update(zip(alive, results))
             if rung + 1 < len(bracket.rungs):
@@ -171,7 +196,6 @@ class _Books:
         self.space, self.journal, self.progress = space, journal, progress
         self.outcome = SearchOutcome()
         self.known: dict[tuple[str, int | None], TrialResult] = {}
-        self.seconds = 0.0
         self.epochs_asked = 0  # epochs of every trial, repeats included (the trial budget)
 
     def run(
@@ -190,14 +214,31 @@ class _Books:
         batch = _Batch(candidates, first, fidelity, self)
         results = batch.evaluate(executor)
         for candidate, key, result in zip(candidates, batch.keys, results):
-            if (key, fidelity) not in self.known:  # a repeat was not trained again
-                self.seconds += float(result.cost.get("seconds", 0.0))
-                self.outcome.epochs += int(result.cost.get("epochs", charge))
-                self.known[key, fidelity] = result
-            self.epochs_asked += charge
-            self.outcome.trials.append((candidate, result))
-            self.outcome.keys.append(key)
+            self._add(candidate, key, fidelity, result, charge)
         return results
+
+    def read_rest(self) -> None:
+        """Add the journal's trials that the search did not reach: those a resume with a
+        smaller budget stopped before. Each finished trial counts toward the best found and
+        the finalists, whatever the budget; the strategy has asked its last and hears none."""
+        for _, candidate, key, result in self.journal.finished(since=len(self.outcome.trials)):
+            self._add(candidate, key, result.fidelity, result, result.fidelity or 0)
+
+    def _add(
+        self,
+        candidate: Candidate,
+        key: str,
+        fidelity: int | None,
+        result: TrialResult,
+        charge: int,
+    ) -> None:
+        if (key, fidelity) not in self.known:  # a repeat was not trained again
+            self.outcome.seconds += float(result.cost.get("seconds", 0.0))
+            self.outcome.epochs += int(result.cost.get("epochs", charge))
+            self.known[key, fidelity] = result
+        self.epochs_asked += charge
+        self.outcome.trials.append((candidate, result))
+        self.outcome.keys.append(key)
 
 
 class _Batch:

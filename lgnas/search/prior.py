@@ -26,7 +26,7 @@ import itertools
 import json
 import logging
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from typing import Any
 from lgnas.errors import ConfigError
 from lgnas.space import SearchSpace
 from lgnas.trials import Point
+from lgnas.trials.journal_file import read_lines
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ def auto_priors(space: SearchSpace) -> list[str]:
     chosen = []
     for name in shipped_priors():
         spec = f"{SHIPPED}{name}"
-        header = next(_records(spec, prior_journal(spec)), {})
+        header = (_records(spec, prior_journal(spec)) or [{}])[0]
         dimensions = (header.get("search_space") or {}).get("dimensions") or {}
         if set(dimensions) == set(space.names):
             chosen.append(spec)
@@ -150,7 +151,7 @@ def _best_points(
 ) -> tuple[list[Point], int]:
     """One prior's ``top`` best points valid in ``space``, best first, and how many better
     ones were invalid."""
-    records = list(_records(spec, path))
+    records = _records(spec, path)
     header = records[0] if records else {}
     prior_space = header.get("search_space")
     if header.get("type") != "header" or not isinstance(prior_space, Mapping):
@@ -214,17 +215,8 @@ def _check_compatible(spec: str, prior: set[str], space: SearchSpace) -> None:
         )
 
 
-def _records(spec: str, path: Path) -> Iterator[dict[str, Any]]:
+def _records(spec: str, path: Path) -> list[dict[str, Any]]:
     """The journal's records, read only (a torn last line is skipped, never cut off)."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    for number, line in enumerate(lines, 1):
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            if number == len(lines):  # an interrupted search's torn last write
-                return
-            raise ConfigError(
-                f"search.prior={spec}: {path}, line {number} is not a JSON record"
-            ) from None
-        if isinstance(record, dict):
-            yield record
+    lines = read_lines(path)
+    lines.check(where=f"search.prior={spec}: ")
+    return [record for _, record in lines.records]

@@ -71,6 +71,10 @@ class SearchProgress:
         self.progress.update(self.task, advance=1, count=self._count(), left=self._left())
         self._show_trial(status)
 
+    def note(self, line: str) -> None:
+        """Print ``line`` above the display (something the user should know, once)."""
+        self.progress.console.print(line, markup=False, highlight=False)
+
     def retrain(self, name: str, monitor: str) -> RetrainProgress:
         """A line for the retrain of ``name`` and the Lightning callback that updates it
         (pass it to :func:`lgnas.training.fit`); ``monitor`` is the validation metric logged

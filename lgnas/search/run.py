@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from lgnas.data.catalog import prepare_dataset
+from lgnas.errors import SearchError
 from lgnas.report.search_report import write_search_reports
 from lgnas.report.verdict import verdict_lines
 from lgnas.search.evaluator import TrialEvaluator
@@ -49,6 +50,7 @@ def search(job: SearchJob, output_dir: str | Path, show_progress: bool = True) -
     progress = search_progress(job) if show_progress else None
     with progress or contextlib.nullcontext():
         outcome, evaluate = run_trials(job, split, output_dir, progress=progress)
+        _refuse_all_failed(outcome, output_dir)
         finals = retrain_finalists(
             outcome,
             evaluate,
@@ -86,7 +88,7 @@ def search(job: SearchJob, output_dir: str | Path, show_progress: bool = True) -
         finals=finals,
         objective=settings.objective,
         objectives=[o.spec for o in settings.objective_list],
-        notes=[note, *prior_note(job)],
+        notes=[note, *prior_note(job), *spent_note(outcome)],
         verdict=verdict,
     )
     return SearchRun(outcome, finals, output_dir, verdict)
@@ -161,7 +163,36 @@ def run_trials(
             scheduler=scheduler,
         )
     shutil.rmtree(checkpoints, ignore_errors=True)  # the search is over: nothing continues
+    for line in spent_note(outcome):
+        if progress is not None:
+            progress.note(line)
+        else:
+            logger.info(line)
     return outcome, evaluate
+
+
+def spent_note(outcome: SearchOutcome) -> list[str]:
+    """The line a resumed search prints when its journal had already spent its budget (all
+    its trials count, see :func:`run_search`); none otherwise."""
+    if outcome.new or not outcome.trials or not outcome.spent:
+        return []
+    return [
+        f"budget already spent: {len(outcome.trials)} trials / {outcome.seconds:.1f} s; "
+        "nothing new to run"
+    ]
+
+
+def _refuse_all_failed(outcome: SearchOutcome, output_dir: Path) -> None:
+    """Stop a search whose every trial failed, with the first one's error: there is nothing
+    to retrain, and the cause (a setting, the data, the machine) fails every trial alike."""
+    if not outcome.trials or any(result.ok for _, result in outcome.trials):
+        return
+    candidate, result = outcome.trials[0]
+    raise SearchError(
+        f"all {len(outcome.trials)} trials failed, so nothing was found; the first (trial "
+        f"{candidate.id}) failed with: {result.error}. Fix that, then run again in a new output "
+        f"directory ({output_dir}/journal.jsonl keeps the failures and a resume replays them)"
+    )
 
 
 def prior_note(job: SearchJob) -> list[str]:

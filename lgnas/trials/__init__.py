@@ -8,6 +8,8 @@ A bottom package: it imports nothing of lgnas but :mod:`lgnas.errors`, so any pa
 * :mod:`lgnas.trials.objectives`: what a multi-objective search trades off
   (``search.objectives``) and the objective vector derived from a result.
 * :mod:`lgnas.trials.dominance`: Pareto dominance and NSGA-II's sorting.
+* :mod:`lgnas.trials.journal_file`: a search journal's lines read back (the search, the
+  report and priors read journals).
 """
 
 from __future__ import annotations

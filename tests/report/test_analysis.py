@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from lgnas.errors import ConfigError
 from lgnas.report.analysis import write_search_analysis
 from lgnas.report.importance import design_features, design_importance, variance_share
 from lgnas.report.pareto import pareto_front, within_budget
@@ -116,3 +117,13 @@ def test_a_torn_last_line_is_skipped_and_the_file_left_alone(tmp_path: Path, mak
     path.write_text(text)
     assert [t.id for t in read_trials(path)] == [0, 1, 2, 3, 4]
     assert path.read_text() == text
+
+
+def test_a_damaged_journal_is_refused_naming_the_salvage(tmp_path: Path, make_journal) -> None:
+    path = make_journal(tmp_path / "journal.jsonl", trials=5)
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:-1]) + lines[-1].rstrip("\n"))  # only the newline cut
+    assert [t.id for t in read_trials(path)] == [0, 1, 2, 3, 4]
+    path.write_text("".join([*lines[:3], lines[3].rstrip("\n"), *lines[4:]]))
+    with pytest.raises(ConfigError, match="line 4: .*`python -m lgnas.search.journal salvage"):
+        read_trials(path)

@@ -99,6 +99,7 @@ def test_without_a_strategy_it_says_how_to_choose_one(tmp_path: Path) -> None:
         # (annealing is a real plugin under plugins/, so a name nothing registers)
         ("+strategy=no_such_strategy", "Could not find 'strategy/no_such_strategy'"),
         ("search.trials=many", "search.trials='many' must be"),
+        ("threads=0", "lgnas: error: threads=0 must be an integer >= 1"),
     ],
 )
 def test_bad_input_exits_with_one_clear_line(tmp_path: Path, override: str, message: str) -> None:
@@ -108,6 +109,22 @@ def test_bad_input_exits_with_one_clear_line(tmp_path: Path, override: str, mess
     assert message in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "run" / "journal.jsonl").exists()
+
+
+def test_a_search_whose_every_trial_failed_exits_with_the_first_error(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    doomed = "search_space.dimensions.lr.choices=[1e30]"  # every candidate diverges
+    settings = ["+strategy=random", *SMALL, "search.trials=2", "search.prior=null", doomed]
+    done = _lgnas(*settings, f"hydra.run.dir={run}", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        "lgnas: error: all 2 trials failed, so nothing was found; the first (trial 0) failed "
+        "with: FloatingPointError: training loss became nan (diverged). Fix that, then run "
+        f"again in a new output directory ({run}/journal.jsonl keeps the failures and a "
+        "resume replays them)"
+    )
+    assert len(_trials(run / "journal.jsonl")) == 2 and not (run / "final").exists()
 
 
 @pytest.mark.parametrize(

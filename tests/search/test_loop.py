@@ -9,6 +9,7 @@ import pytest
 from lgnas.search.executor import Finished, TrialExecutor
 from lgnas.search.journal import Journal
 from lgnas.search.loop import Budget, run_search
+from lgnas.search.scheduler import FidelityScheduler
 from lgnas.space import load_space
 from lgnas.strategies.registry import make_strategy
 from lgnas.trials import TrialResult
@@ -109,3 +110,28 @@ def test_results_in_any_order_give_the_serial_search(tmp_path: Path, name: str) 
     assert [(c.point, r) for c, r in outcome.trials] == [(c.point, r) for c, r in serial.trials]
     # Each result was in the journal before the next one was computed.
     assert executor.sizes == sorted(set(executor.sizes)) and len(executor.sizes) > 4
+
+
+@pytest.mark.parametrize("scheduler", [None, FidelityScheduler("sha", 1, 3, eta=3)])
+@pytest.mark.parametrize("budget", [Budget(trials=2), Budget(trials=None, seconds=1.5)])
+def test_a_resume_with_a_smaller_budget_keeps_every_journaled_trial(
+    tmp_path: Path, scheduler: FidelityScheduler | None, budget: Budget
+) -> None:
+    space = load_space("tiny")
+    journal = Journal(tmp_path / "j.jsonl", {"seed": 0})
+
+    def search(budget: Budget, evaluate: CountingObjective):
+        strategy = make_strategy("random", space, seed=0)
+        return run_search(
+            strategy, space, evaluate, journal, budget, batch_size=3, scheduler=scheduler
+        )
+
+    whole = search(Budget(trials=12), CountingObjective())
+    best = whole.best
+    assert best is not None and best[0].id > 2  # a replay cut at the new budget misses it
+    evaluate = CountingObjective()
+    resumed = search(budget, evaluate)
+    assert evaluate.calls == 0 and resumed.new == 0 and resumed.spent
+    assert [(c.point, r) for c, r in resumed.trials] == [(c.point, r) for c, r in whole.trials]
+    assert resumed.best == best and resumed.top(3) == whole.top(3)
+    assert (resumed.seconds, resumed.epochs) == (whole.seconds, whole.epochs)
