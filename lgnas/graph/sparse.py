@@ -111,7 +111,14 @@ class SparseAdjacency(torch.nn.Module):
                 self._cached_key, self._cached = key, self._matrices(self.value)
             matrix, transpose = self._cached
         else:
-            matrix, transpose = self._matrices(value)
+            # Replaced values (a step's edge dropout) serve every product of that step: keep
+            # their pair while the same, unchanged tensor comes back (held, so its identity
+            # stays unique; the version counter tells an in-place change).
+            version = None if value.is_inference() else value._version
+            held = getattr(self, "_replaced", None)
+            if held is None or held[0] is not value or held[1] != version:
+                self._replaced = held = (value, version, self._matrices(value))
+            matrix, transpose = held[2]
         return _SparseMatmul.apply(x, matrix, transpose)
 
     def to_dense(self) -> Tensor:

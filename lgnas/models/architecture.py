@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from lgnas.errors import ConfigError
+from lgnas.models.cell import MAX_NODES, MERGES, CellSpec, node_op_names
 from lgnas.models.content import ADAPTERS, FUSIONS, ITEM_CONTENTS
 from lgnas.models.layers import op_names
 
@@ -20,6 +22,10 @@ NORMALISATIONS = ("symmetric", "left", "none")
 SCORES = ("dot", "cosine")
 MAX_LAYERS = 4
 _OPS_HINT = " (the registered ops; `python -m lgnas.models` lists them with their papers)"
+# Node k >= 2 of a layer's cell: its op and input keys. Node 1's op is ``op``, its input the
+# layer input.
+NODE_KEYS = {k: (f"op{k}", f"input{k}") for k in range(2, MAX_NODES + 1)}
+CELL_KEYS = ("cell_nodes", *(key for pair in NODE_KEYS.values() for key in pair), "cell_merge")
 
 
 def _choice(key: str, value: Any, valid: Sequence[str], hint: str = "") -> str:
@@ -30,11 +36,9 @@ def _choice(key: str, value: Any, valid: Sequence[str], hint: str = "") -> str:
     return value
 
 
-def _per_layer(
-    key: str, value: Any, num_layers: int, valid: Sequence[str], hint: str = ""
-) -> tuple[str, ...]:
-    """Broadcast one choice to every layer, or check a per-layer list has one per layer."""
-    if isinstance(value, str):
+def _layer_values(key: str, value: Any, num_layers: int) -> list[Any]:
+    """Broadcast one value to every layer, or check a per-layer list has one per layer."""
+    if isinstance(value, str) or not isinstance(value, Sequence):
         value = [value] * num_layers
     value = list(value)
     if len(value) != num_layers:
@@ -42,7 +46,52 @@ def _per_layer(
             f"architecture key {key!r} lists {len(value)} values for {num_layers} layers; "
             "give one value for all layers or exactly one per layer"
         )
-    return tuple(_choice(key, v, valid, hint) for v in value)
+    return value
+
+
+def _per_layer(
+    key: str, value: Any, num_layers: int, valid: Sequence[str], hint: str = ""
+) -> tuple[str, ...]:
+    """One valid choice per layer."""
+    return tuple(_choice(key, v, valid, hint) for v in _layer_values(key, value, num_layers))
+
+
+def _node_count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_NODES:
+        raise ConfigError(
+            f"architecture key 'cell_nodes': {value!r} is not an integer in 1..{MAX_NODES}"
+        )
+    return value
+
+
+def _node_input(key: str, node: int) -> Callable[[Any], int]:
+    def check(value: Any) -> int:
+        if isinstance(value, bool) or value not in range(node):
+            raise ConfigError(
+                f"architecture key {key!r}: {value!r} is not an input node {node} can read; "
+                f"choose 0 (the layer input) or an earlier node, 1..{node - 1}"
+            )
+        return int(value)
+
+    return check
+
+
+def _per_node(
+    key: str, value: Any, present: Sequence[bool], check: Callable[[Any], Any]
+) -> tuple[Any, ...]:
+    """A node key's value per layer: checked where the layer's cell has the node, ``None``
+    where it has not (whatever was given there, so one cell has one description)."""
+    values = _layer_values(key, value, len(present))
+    out = []
+    for layer, (v, has_node) in enumerate(zip(values, present), 1):
+        if v is None and has_node:
+            raise ConfigError(
+                f"architecture key {key!r}: layer {layer}'s cell has this node but no value "
+                "for it; give one (null only where the cell has fewer nodes)"
+            )
+        checked = None if v is None else check(v)
+        out.append(checked if has_node else None)
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -80,6 +129,15 @@ class Architecture:
             representations, or ``cosine`` (both L2-normalised first). Cosine scores lie in
             [-1, 1], so they train with a loss temperature (``optim.temperature``), as in
             sampled-softmax recommenders; the ranking then ignores popularity-driven norms.
+        cell_nodes: Nodes of each layer's cell (:mod:`lgnas.models.cell`), 1 to 4. One node
+            is a plain layer: ``op`` applied to the layer input. ``op`` is node 1's op.
+        op2, op3, op4: Node ``k``'s op: a registered op or ``skip`` / ``linear``.
+        input2, input3, input4: The state node ``k`` reads: 0 (the layer input) or an
+            earlier node ``1..k-1``; by default the previous node (a chain).
+        cell_merge: How a cell's loose ends (nodes no later node reads) become the layer's
+            output: ``sum``, ``mean``, ``concat`` (projected back to ``dim``) or ``attention``.
+            Node and merge keys hold ``None`` in layers whose cell lacks the node (or, for the
+            merge, has one node), whatever was given there.
     """
 
     num_layers: int = 3
@@ -100,6 +158,14 @@ class Architecture:
     adapter_rank: int = 8
     id_dropout: float = 0.0
     score: str = "dot"
+    cell_nodes: tuple[int, ...] | int = 1
+    op2: tuple[str | None, ...] | str = "lightgcn"
+    op3: tuple[str | None, ...] | str = "lightgcn"
+    op4: tuple[str | None, ...] | str = "lightgcn"
+    input2: tuple[int | None, ...] | int = 1
+    input3: tuple[int | None, ...] | int = 2
+    input4: tuple[int | None, ...] | int = 3
+    cell_merge: tuple[str | None, ...] | str = "sum"
 
     def __post_init__(self) -> None:
         if not isinstance(self.num_layers, int) or not 0 <= self.num_layers <= MAX_LAYERS:
@@ -117,6 +183,7 @@ class Architecture:
             "activation",
             _per_layer("activation", self.activation, self.num_layers, ACTIVATIONS),
         )
+        self._check_cells()
         _choice("combine", self.combine, COMBINATIONS)
         _choice("norm", self.norm, NORMALISATIONS)
         _choice("item_content", self.item_content, ITEM_CONTENTS)
@@ -131,6 +198,34 @@ class Architecture:
             value = getattr(self, key)
             if not isinstance(value, int) or value < 1:
                 raise ConfigError(f"architecture key {key!r}: {value!r} must be a positive integer")
+
+    def _check_cells(self) -> None:
+        """One node count per layer; node and merge keys checked, ``None`` where absent."""
+        set_ = object.__setattr__
+        counts = _layer_values("cell_nodes", self.cell_nodes, self.num_layers)
+        nodes = tuple(_node_count(count) for count in counts)
+        set_(self, "cell_nodes", nodes)
+        for node, (op_key, input_key) in NODE_KEYS.items():
+            present = [count >= node for count in nodes]
+            op_check = functools.partial(_choice, op_key, valid=node_op_names())
+            set_(self, op_key, _per_node(op_key, getattr(self, op_key), present, op_check))
+            inputs = _per_node(
+                input_key, getattr(self, input_key), present, _node_input(input_key, node)
+            )
+            set_(self, input_key, inputs)
+        merged = [count > 1 for count in nodes]
+        merge_check = functools.partial(_choice, "cell_merge", valid=MERGES)
+        set_(self, "cell_merge", _per_node("cell_merge", self.cell_merge, merged, merge_check))
+
+    def cell(self, layer: int) -> CellSpec:
+        """Layer ``layer``'s (0-based) cell: its nodes' ops and inputs, and the merge."""
+        count = self.cell_nodes[layer]
+        nodes = range(2, count + 1)
+        return CellSpec(
+            ops=(self.op[layer], *(getattr(self, NODE_KEYS[k][0])[layer] for k in nodes)),
+            inputs=(0, *(getattr(self, NODE_KEYS[k][1])[layer] for k in nodes)),
+            merge=self.cell_merge[layer] or "sum",
+        )
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> Architecture:
@@ -148,8 +243,17 @@ class Architecture:
         return cls(**plain)
 
     def to_dict(self) -> dict[str, Any]:
-        """A plain mapping that :meth:`from_dict` turns back into an equal architecture."""
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        """A plain mapping that :meth:`from_dict` turns back into an equal architecture.
+
+        Without cells (every layer one node) the cell keys are left out, so such an
+        architecture writes the mapping it wrote before cells existed (saved recipes compare
+        equal and are reused).
+        """
+        plain = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+        if all(count == 1 for count in self.cell_nodes):
+            for key in CELL_KEYS:
+                del plain[key]
+        return plain
 
 
 PRESETS: dict[str, dict[str, Any]] = {

@@ -17,6 +17,7 @@ lists it with the first line of its docstring (the paper).
 
 from __future__ import annotations
 
+import copy
 import inspect
 import re
 from collections.abc import Callable, Mapping
@@ -101,7 +102,11 @@ def _op_class(name: str) -> type[nn.Module]:
 
 
 class Propagation:
-    """One training step's view of the graph: ``Â @ h`` and the edges kept after edge dropout."""
+    """One training step's view of the graph: ``Â @ h`` and the edges kept after edge dropout.
+
+    Every product of the step uses the adjacency's cached CSR pair (with edge dropout, the
+    pair of the step's kept values, built once), so a cell adds no graph preparation.
+    """
 
     def __init__(
         self, adjacency: SparseAdjacency, edge_index: Tensor, edge_dropout: float, training: bool
@@ -116,9 +121,27 @@ class Propagation:
             keep2 = torch.cat([keep, keep])
             self.value = adjacency.value * keep2 / (1.0 - edge_dropout)
             self.edge_index = edge_index[:, keep2]
+        self._products: dict[int, tuple[Tensor, int | None, Tensor]] | None = None
+
+    def shared(self) -> Propagation:
+        """This step's propagation, computing ``Â @ x`` once per tensor ``x``: a cell's nodes
+        that read the same state share one product (and its backward pass)."""
+        view = copy.copy(self)
+        view._products = {}
+        return view
 
     def __call__(self, h: Tensor) -> Tensor:
-        return self.adjacency.matmul(h, self.value)
+        if self._products is None:
+            return self.adjacency.matmul(h, self.value)
+        # Keyed by identity; the stored tensor keeps its id from being reused, and the
+        # version counter catches in-place changes (inference tensors have none).
+        version = None if h.is_inference() else h._version
+        known = self._products.get(id(h))
+        if known is not None and known[0] is h and known[1] == version:
+            return known[2]
+        out = self.adjacency.matmul(h, self.value)
+        self._products[id(h)] = (h, version, out)
+        return out
 
 
 @register_op("lightgcn")

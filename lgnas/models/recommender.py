@@ -12,14 +12,16 @@ from lgnas.data.features import ItemContent
 from lgnas.errors import DataError
 from lgnas.graph.bipartite import BipartiteGraph
 from lgnas.models.architecture import Architecture
+from lgnas.models.cell import build_layer
 from lgnas.models.content import ItemContentEncoder
-from lgnas.models.layers import ACTIVATION_FUNCTIONS, Propagation, build_op
+from lgnas.models.layers import ACTIVATION_FUNCTIONS, Propagation
 
 
 class GNNRecommender(nn.Module):
     """ID embeddings refined by message passing on the user-item graph, scored by dot product.
 
-    Layer ``l`` computes ``h_l = dropout(act(transform(op(h_{l-1}))) [+ h_{l-1}])``; the final
+    Layer ``l`` computes ``h_l = dropout(act(transform(op(h_{l-1}))) [+ h_{l-1}])``, ``op``
+    being the layer's op or its cell (:mod:`lgnas.models.cell`); the final
     representation combines ``h_0 .. h_L`` as the architecture says. With no layers this is
     BPR matrix factorisation. With ``item_content``, the items' ``h_0`` comes from
     :class:`ItemContentEncoder` (frozen content through a small adapter, fused with the ID
@@ -71,7 +73,9 @@ class GNNRecommender(nn.Module):
                 text_finetune=finetune if uses_text else None,
                 text_dim=content.text.shape[1] if uses_text else 0,
             )
-        self.ops = nn.ModuleList(build_op(op, arch.dim, arch.heads) for op in arch.op)
+        self.ops = nn.ModuleList(
+            build_layer(arch.cell(layer), arch.dim, arch.heads) for layer in range(arch.num_layers)
+        )
         self.transforms = nn.ModuleList(
             nn.Linear(arch.dim, arch.dim) if t == "linear" else nn.Identity()
             for t in arch.transform

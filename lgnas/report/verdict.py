@@ -26,7 +26,7 @@ def describe_model(arch: Mapping[str, Any], optim: Mapping[str, Any] | None = No
         optim: An :class:`~lgnas.models.optim.Optim`'s ``to_dict()``, if known.
     """
     layers = int(arch.get("num_layers", 0))
-    parts = [_layers(layers, arch.get("op"))] if layers else ["no message passing (MF)"]
+    parts = [_layers(layers, _layer_texts(arch))] if layers else ["no message passing (MF)"]
     if layers:
         parts.append(f"combine {arch.get('combine', 'mean')}")
         for key, plain in (("transform", "none"), ("activation", "identity")):
@@ -38,7 +38,8 @@ def describe_model(arch: Mapping[str, Any], optim: Mapping[str, Any] | None = No
             parts.append("residual")
         if arch.get("layer_l2norm"):
             parts.append("layer L2-norm")
-        if int(arch.get("heads", 1)) > 1 and "gat" in _each(arch.get("op")):
+        node_ops = (op for key in ("op", "op2", "op3", "op4") for op in _each(arch.get(key)))
+        if int(arch.get("heads", 1)) > 1 and "gat" in node_ops:
             parts.append(f"{arch['heads']} heads")
     parts.append(f"score {arch.get('score', 'dot')}")
     parts.append(f"dim {arch.get('dim', '?')}")
@@ -74,6 +75,16 @@ def _each(value: Any) -> list[Any]:
 
 def _distinct(value: Any) -> list[Any]:
     return list(dict.fromkeys(_each(value)))
+
+
+def _layer_texts(arch: Mapping[str, Any]) -> Any:
+    """Each layer's op, or its cell's text where it has several nodes."""
+    if all(int(n) == 1 for n in _each(arch.get("cell_nodes", 1))):
+        return arch.get("op")
+    from lgnas.models.architecture import Architecture  # lazy: models import torch
+
+    built = Architecture.from_dict(arch)
+    return [str(built.cell(layer)) for layer in range(built.num_layers)]
 
 
 def _layers(layers: int, op: Any) -> str:

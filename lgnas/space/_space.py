@@ -4,6 +4,12 @@ Points are plain dicts holding only the *active* dimensions. A dimension is inac
 its ``when`` condition fails, when a dimension it depends on is inactive, or, for a per-layer
 dimension, when there are no layers: such dimensions are omitted, never ``[]`` or ``None``,
 so one architecture has exactly one point and one :meth:`SearchSpace.key`.
+
+A per-layer dimension whose ``when`` names another per-layer dimension is decided layer by
+layer (``op3`` only in layers whose ``cell_nodes`` is 3 or 4). In a layer where its condition
+fails, its gene is not searched: it is never asked for, mutated or encoded, and the point
+holds a fixed filler there (the first choice; a numeric dimension's middle value), so the
+point still has one value per layer and one key.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import functools
 import itertools
 import json
+import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -181,7 +188,7 @@ class SearchSpace:
         parent = self.validate(point)
 
         def source(dim: Dimension, layer: int | None) -> Any:
-            gene = _gene(parent, dim, layer)
+            gene = self._gene(parent, dim, layer)
             return _MISSING if gene is _MISSING or rng.random() < rate else gene
 
         return self._build(rng, source)
@@ -193,7 +200,7 @@ class SearchSpace:
         parents = (self.validate(a), self.validate(b))
 
         def source(dim: Dimension, layer: int | None) -> Any:
-            genes = [g for g in (_gene(p, dim, layer) for p in parents) if g is not _MISSING]
+            genes = [g for g in (self._gene(p, dim, layer) for p in parents) if g is not _MISSING]
             return genes[int(rng.integers(len(genes)))] if genes else _MISSING
 
         return self._build(rng, source)
@@ -213,14 +220,14 @@ class SearchSpace:
         """The point as a vector in ``[0, 1]^D``: one-hot blocks and (log-)scaled numbers.
 
         Per-layer dimensions take one block per possible layer; blocks of inactive genes
-        hold 0.5.
+        (layers beyond the point's, layers where the condition fails) hold 0.5.
         """
         canonical = self.validate(point)
         vector = np.full(self.encoding_size, _INACTIVE_CODE)
         for name, start, width in self._offsets:
             dim = self._dims[name]
             for slot in range(self._slots(dim)):
-                gene = _gene(canonical, dim, slot if dim.per_layer else None)
+                gene = self._gene(canonical, dim, slot if dim.per_layer else None)
                 if gene is not _MISSING:
                     vector[start + slot * width : start + (slot + 1) * width] = dim.encode(gene)
         return vector
@@ -299,6 +306,9 @@ class SearchSpace:
             layers = range(point[dim.per_layer]) if dim.per_layer else (None,)
             genes = []
             for layer in layers:
+                if layer is not None and not self._layer_active(dim, point, layer):
+                    genes.append(_filler(dim))
+                    continue
                 gene = source(dim, layer)
                 genes.append(dim.sample(rng) if gene is _MISSING else gene)  # type: ignore[arg-type]
             point[dim.name] = genes if dim.per_layer else genes[0]
@@ -314,10 +324,46 @@ class SearchSpace:
         for other, accepted in dim.when.items():
             if other not in point:
                 return f"{other} is inactive"
-            values = point[other] if self._dims[other].per_layer else [point[other]]
+            if self._layerwise(dim, other):
+                continue  # decided per layer, below
+            parent = self._dims[other]
+            layers = range(len(point[other])) if parent.per_layer else (None,)
+            values = (self._gene(point, parent, layer) for layer in layers)
             if not any(same_value(v, a) for v in values for a in accepted):
                 return f"it needs {other} in {list(accepted)}, got {point[other]!r}"
+        if dim.per_layer and not any(
+            self._layer_active(dim, point, layer) for layer in range(point[dim.per_layer])
+        ):
+            layerwise = {k: list(v) for k, v in dim.when.items() if self._layerwise(dim, k)}
+            return f"no layer has {layerwise}"
         return None
+
+    def _layerwise(self, dim: Dimension, other: str) -> bool:
+        """Whether ``dim``'s condition on ``other`` is decided layer by layer: both are
+        per-layer dimensions sized by the same count."""
+        return dim.per_layer is not None and self._dims[other].per_layer == dim.per_layer
+
+    def _layer_active(self, dim: Dimension, point: Mapping[str, Any], layer: int) -> bool:
+        """Whether a per-layer ``dim`` is searched in ``layer``: each per-layer dimension its
+        ``when`` names is active there with an accepted value."""
+        for other, accepted in dim.when.items():
+            if self._layerwise(dim, other):
+                value = self._gene(point, self._dims[other], layer)
+                if not any(same_value(value, a) for a in accepted):
+                    return False
+        return True
+
+    def _gene(self, point: Mapping[str, Any], dim: Dimension, layer: int | None) -> Any:
+        """A point's value of one gene, or ``_MISSING`` if the point lacks it or does not
+        search it (a layer beyond its count, or where the dimension is inactive)."""
+        if dim.name not in point:
+            return _MISSING
+        if layer is None:
+            return point[dim.name]
+        values = point[dim.name]
+        if layer >= len(values) or not self._layer_active(dim, point, layer):
+            return _MISSING
+        return values[layer]
 
     def _canonical(self, dim: Dimension, value: Any, point: Mapping[str, Any]) -> Any:
         try:
@@ -329,7 +375,15 @@ class SearchSpace:
                     f"{value!r} is not a list of {layers} per-layer values "
                     f"({dim.per_layer}={layers})"
                 )
-            return [dim.canonical(v) for v in value]
+            out = []
+            for layer, v in enumerate(value):
+                if self._layer_active(dim, point, layer):
+                    out.append(dim.canonical(v))
+                    continue
+                if v is not None:  # unused here, but a value outside the domain is a mistake
+                    dim.canonical(v)
+                out.append(_filler(dim))  # null, or any valid value, stands for the filler
+            return out
         except ValueError as err:
             raise ConfigError(f"dimension {dim.name!r}: {err}") from None
 
@@ -359,7 +413,7 @@ class SearchSpace:
             return
         options = dim.options()
         values: Any = (
-            (list(v) for v in itertools.product(options, repeat=point[dim.per_layer]))
+            (list(v) for v in itertools.product(*self._layer_options(dim, point)))
             if dim.per_layer
             else options
         )
@@ -381,19 +435,24 @@ class SearchSpace:
             count = 1
             for dim in leaves:
                 if self._is_active(dim, partial):
-                    count *= len(dim.options()) ** (partial[dim.per_layer] if dim.per_layer else 1)
+                    layers = self._layer_options(dim, partial) if dim.per_layer else [dim.options()]
+                    count *= math.prod(len(options) for options in layers)
             total += count
         return total
 
+    def _layer_options(self, dim: Dimension, point: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """A finite per-layer dimension's values in each layer: its options where searched,
+        the filler elsewhere."""
+        return [
+            dim.options() if self._layer_active(dim, point, layer) else (_filler(dim),)
+            for layer in range(point[dim.per_layer])
+        ]
 
-def _gene(point: Mapping[str, Any], dim: Dimension, layer: int | None) -> Any:
-    """A point's value of one gene, or ``_MISSING`` if the point lacks it."""
-    if dim.name not in point:
-        return _MISSING
-    if layer is None:
-        return point[dim.name]
-    values = point[dim.name]
-    return values[layer] if layer < len(values) else _MISSING
+
+def _filler(dim: Dimension) -> Any:
+    """What a per-layer gene holds in a layer where its dimension is inactive: fixed, so a
+    point has one canonical form (the first choice; a numeric dimension's middle value)."""
+    return dim.discretise(1)[0]
 
 
 def _references(dim: Dimension) -> list[str]:

@@ -139,7 +139,8 @@ class StrategyConformance:
         assert first == second
 
     def test_every_proposal_is_valid(self, make: StrategyFactory, space: SearchSpace) -> None:
-        for current in (space, _space("tiny")):
+        # cells: per-layer genes that exist only in some layers (a cell's extra nodes).
+        for current in (space, _space("tiny"), _space("cells")):
             for candidate in run(
                 make(current, 1),
                 synthetic_objective(current),

@@ -54,6 +54,21 @@ def test_matmul_with_replaced_values_uses_them() -> None:
     torch.testing.assert_close(x.grad, expected.T @ torch.ones(3, 3))
 
 
+def test_replaced_values_are_reused_only_while_the_same_tensor_comes_back() -> None:
+    """A step's edge-dropout values serve all of its products from one CSR pair; the next
+    step's values (a new tensor) must never hit that pair."""
+    dense = torch.tensor([[0.0, 2.0, 0.0], [1.0, 0.0, 3.0], [0.0, 4.0, 0.0]])
+    row, col = dense.nonzero().T
+    adjacency = SparseAdjacency(row, col, dense[row, col], 3)
+    x = torch.eye(3)
+    steps = [adjacency.value * torch.tensor(keep) for keep in ([1.0, 0, 1, 1], [0.0, 1, 1, 0])]
+    for value, change in ((steps[0], 1.0), (steps[1], 1.0), (steps[0], 1.0), (steps[0], 2.0)):
+        value.mul_(change)  # the last: the same tensor, changed in place
+        expected = torch.zeros(3, 3).index_put_((row, col), value)
+        torch.testing.assert_close(adjacency.matmul(x, value), expected)
+        torch.testing.assert_close(adjacency.matmul(x, value), expected)
+
+
 def test_matmul_accepts_half_precision_inputs(small_graph: BipartiteGraph) -> None:
     adjacency = small_graph.adjacency("symmetric")
     x = torch.randn(small_graph.num_nodes, 4).bfloat16().requires_grad_()

@@ -153,6 +153,10 @@ def test_describe_model_is_one_compact_line() -> None:
     assert describe_model(mixed).startswith("2 layers: gat → gin, combine mean, activation relu")
     assert "2 heads" in describe_model(mixed)
     assert describe_model({"num_layers": 0, "dim": 32}).startswith("no message passing (MF)")
+    cells = {"num_layers": 2, "cell_nodes": [1, 2], "op": "gcn", "op2": "gat", "input2": 0}
+    assert describe_model({**cells, "heads": 4}).startswith(
+        "2 layers: gcn → cell[1 gcn(x), 2 gat(x); sum 1+2], combine mean, 4 heads"
+    )
 
 
 def verdict(tmp_path: Path, finals: dict[str, dict[str, Any]]) -> list[str]:

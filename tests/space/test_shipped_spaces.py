@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pytest
 
@@ -11,7 +13,7 @@ from lgnas.models.layers import op_names
 from lgnas.space import builtin_spaces, load_space, split_point, training_keys
 
 
-@pytest.mark.parametrize("name", ["default", "lightgcn_family", "tiny"])
+@pytest.mark.parametrize("name", ["default", "lightgcn_family", "tiny", "cells"])
 def test_shipped_space_points_build_architectures(name: str) -> None:
     space = load_space(name)
     assert space.name == name and name in builtin_spaces()
@@ -52,3 +54,31 @@ def test_load_space_reads_a_path(tmp_path) -> None:
     path.write_text("dimensions:\n  dim: {type: categorical, choices: [8, 16]}\n")
     space = load_space(path)
     assert space.name == "mine" and space.size() == 2
+
+
+# sha256 of the keys below, as lgnas computed them before cells (commit 003b166).
+KEYS_BEFORE_CELLS = {
+    "default": "30d8042d88bf3993",
+    "lightgcn_family": "128033a263797a39",
+    "text": "5330d6d8912fab09",
+    "tiny": "4354382bc944ee6a",
+}
+
+
+@pytest.mark.parametrize("name", sorted(KEYS_BEFORE_CELLS))
+def test_shipped_space_points_and_keys_are_unchanged(name: str) -> None:
+    """The same seed samples, mutates, crosses and decodes to the same keys as before
+    layer-by-layer conditions existed, so journals and priors of these spaces still match."""
+    space = load_space(name)
+    rng = np.random.default_rng(0)
+    points = [space.sample(rng) for _ in range(40)]
+    keys = []
+    for a, b in zip(points, points[1:]):
+        keys += [
+            space.key(a),
+            space.key(space.mutate(a, rng, 0.3)),
+            space.key(space.crossover(a, b, rng)),
+            space.key(space.decode(rng.random(space.encoding_size))),
+        ]
+    digest = hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]
+    assert digest == KEYS_BEFORE_CELLS[name]
