@@ -3,39 +3,56 @@
 Config schema (a mapping; Hydra ``DictConfig`` works)::
 
     name: str                 # label for messages; default PyG dataset name for format pyg
-    format: atomic | grouplens | lightgcn | csv | pyg | synthetic
+    format: atomic | atomic_split | grouplens | lightgcn | csv | pyg | synthetic
     path: str                 # file or folder; relative paths are looked up under
                               # $LGNAS_DATA_DIR first, then the working directory.
                               # Omit for synthetic; for pyg it is the download root
                               # (default ~/.cache/lgnas/pyg/<name>).
+    train: str                # csv only, instead of path: a split already made, as
+    valid: str                #   files in one format (valid optional; without it
+    test: str                 #   validation is carved from train); looked up as path
+    unseen: drop | keep       # published splits: validation/test rows whose user or item
+                              #   has no train row (in the files as loaded), dropped
+                              #   (default) or kept; counted in one log line either way
     rating_threshold: float | null   # keep rating >= threshold (default null: keep all)
     kcore: int                # k-core on users and items, 0 = off (default 0)
-    dedup: bool               # one row per (user, item), latest kept (default true)
+    dedup: last | first | max | false   # one row per (user, item): the latest (by
+                              #   timestamp, else file order), the earliest, or the
+                              #   highest rating (ties: latest); false keeps repeats.
+                              #   Default last; true means last. Merges are logged.
     subsample:                # optional: keep a seeded uniform sample of users (default off)
       users: int              #   how many users with interactions to keep, all their rows
       seed: int               #   the draw's seed (default 0), independent of ``seed``
     split:                    # default {kind: predefined} when the format ships a test
       kind: random | temporal | leave_one_out | predefined | cold_items
-                              #   set (lightgcn, pyg AmazonBook), else {kind: random}
+                              #   set (lightgcn, atomic_split, csv train/test, pyg
+                              #   AmazonBook), else {kind: random}
+      seed: int               #   the seed of what the split draws at random; default 0
+                              #   for validation carved from a predefined train set (so
+                              #   multi-seed studies vary the model, not the data), the
+                              #   run's ``seed`` for the other kinds
       ...                     # that split function's keyword options, e.g.
                               #   random/temporal: ratios: [0.8, 0.1, 0.1]
                               #   predefined: valid_ratio: 0.1
                               #   cold_items: cold_fraction, temporal, warm_ratios
+                              # a null option means its default
     item_features:            # optional item side features (lgnas.data.features)
       text: {template, encoder, cache_dir, batch_size, progress}   # frozen LM embeddings
       meta: {multi_hot, one_hot, year, year_bucket}                # categorical codes
     options: {...}            # the loader's keyword options, e.g.
-                              #   csv: user_col, item_col, rating_col, timestamp_col, sep,
+                              #   csv: columns ({user: 0, item: 1, rating: 2} by position,
+                              #        or by header name), header, sep (a character, or
+                              #        tab | comma | semicolon | pipe | space | whitespace),
                               #        item_file, item_id_col, item_sep, encoding
                               #   atomic: user_field, item_field, rating_field, ...
                               #   pyg: name (MovieLens100K | AmazonBook)
                               #   synthetic: num_users, num_items, num_interactions,
                               #        num_communities, alpha, in_community, seed
 
-Steps run in the order threshold, dedup, subsample, k-core, then ids are compacted
-(users/items left without interactions are dropped) and the split is made with ``seed``. The
-synthetic data itself is fixed by ``options.seed`` (default 0), so changing ``seed`` re-splits
-the same data.
+Steps run in the order unseen, threshold, dedup, subsample, k-core, then ids are compacted
+(users/items left without interactions are dropped) and the split is made (with ``seed``
+unless ``split.seed`` says otherwise). The synthetic data itself is fixed by ``options.seed``
+(default 0), so changing ``seed`` re-splits the same data.
 
 ``subsample`` draws ``users`` of the users that still have interactions after threshold and
 dedup, and keeps every row of theirs, in every part of a predefined split (a user kept in
@@ -50,6 +67,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -69,13 +87,18 @@ from lgnas.data.loaders import (
     load_pyg,
 )
 from lgnas.data.preprocess import (
+    DEDUP_KEEPS,
     compact,
     dedup_rows,
     implicit_rows,
     kcore_rows,
     subsample_users_rows,
+    unseen_rows,
 )
 from lgnas.data.splits import (
+    TEST,
+    TRAIN,
+    VALID,
     Split,
     split_cold_items,
     split_leave_one_out,
@@ -84,9 +107,13 @@ from lgnas.data.splits import (
     split_temporal,
 )
 from lgnas.data.synthetic import generate_synthetic
-from lgnas.errors import ConfigError
+from lgnas.errors import ConfigError, DataError
+
+logger = logging.getLogger(__name__)
 
 Loaded = tuple[Interactions, np.ndarray | None]
+CARVE_SEED = 0
+"""The default seed of validation carved from a predefined train set (``split.seed``)."""
 
 
 @dataclass(frozen=True)
@@ -121,11 +148,13 @@ SPLITS: dict[str, Callable[..., Split]] = {
 }
 
 _KEYS = (
-    "name", "format", "path", "rating_threshold", "kcore", "dedup", "subsample", "split",
-    "options", "item_features",
+    "name", "format", "path", "train", "valid", "test", "unseen", "rating_threshold", "kcore",
+    "dedup", "subsample", "split", "options", "item_features",
 )  # fmt: skip
 _SUBSAMPLE_KEYS = ("users", "seed")
-_SPLIT_PROVIDED = ("data", "seed", "parts")
+_SPLIT_PROVIDED = ("data", "parts")
+_SPLIT_FILES = ("train", "valid", "test")
+_UNSEEN = ("drop", "keep")
 
 
 def prepare_dataset(cfg: Mapping[str, Any], seed: int) -> Split:
@@ -137,6 +166,12 @@ def prepare_dataset(cfg: Mapping[str, Any], seed: int) -> Split:
     where = f"dataset {name!r}"
     _check_keys(cfg, _KEYS, where)
     subsample = _subsample(cfg, where)
+    unseen = cfg.get("unseen", "drop")
+    if unseen not in _UNSEEN:
+        raise ConfigError(
+            f"{where}: unseen={unseen!r} must be 'drop' (validation and test rows of users or "
+            "items never seen in train leave the ranking metrics) or 'keep'."
+        )
     data, parts = _load(cfg, where)
 
     threshold = cfg.get("rating_threshold")
@@ -145,13 +180,15 @@ def prepare_dataset(cfg: Mapping[str, Any], seed: int) -> Split:
     k = cfg.get("kcore", 0)
     if not isinstance(k, int) or isinstance(k, bool) or k < 0:
         raise ConfigError(f"{where}: kcore={k!r} must be an integer >= 0 (0 turns it off).")
-    dedup = cfg.get("dedup", True)
-    if not isinstance(dedup, bool):
-        raise ConfigError(f"{where}: dedup={dedup!r} must be true or false.")
+    dedup = _dedup(cfg, where)
 
+    if parts is not None:
+        data, parts = _unseen(data, parts, unseen == "drop", where)
     data, parts = _keep(data, parts, implicit_rows(data, threshold))
-    if dedup:
-        data, parts = _keep(data, parts, dedup_rows(data))
+    if dedup is not None:
+        kept = dedup_rows(data, dedup)
+        _log_merged(data, kept, dedup, where)
+        data, parts = _keep(data, parts, kept)
     if subsample is not None:
         users, draw_seed = subsample
         available = len(np.unique(data.user))
@@ -166,6 +203,11 @@ def prepare_dataset(cfg: Mapping[str, Any], seed: int) -> Split:
         data, parts = _keep(data, parts, kcore_rows(data, k, k))
     data = compact(data)
     split = _split(data, parts, cfg, seed, where)
+    if len(split.train) == 0:
+        raise DataError(
+            f"{where}: no interaction is left to train on (of {len(data)} after filtering); "
+            "check that the train file is not the test file, and the split's ratios."
+        )
     features = _section(cfg, "item_features", where)
     if features:
         split = dataclasses.replace(split, item_content=build_item_content(data, features))
@@ -195,8 +237,17 @@ def _load(cfg: dict[str, Any], where: str) -> Loaded:
     options = _section(cfg, "options", where)
     if kind == "pyg":
         options.setdefault("name", cfg["name"])
+    takes_files = "train" in inspect.signature(fmt.load).parameters
+    files = {part: cfg[part] for part in _SPLIT_FILES if cfg.get(part) is not None}
     provided = (fmt.path_param,) if fmt.path_param else ()
-    _check_call(fmt.load, options, provided, f"{where}: options for format {kind!r}")
+    _check_call(
+        fmt.load, options, (*provided, *_SPLIT_FILES), f"{where}: options for format {kind!r}"
+    )
+    if files and not takes_files:
+        raise ConfigError(
+            f"{where}: format {kind!r} reads no {sorted(files)} files; a split given as "
+            "train/valid/test files is format 'csv' (or give this format's 'path')."
+        )
     if fmt.path_param is None:
         if cfg.get("path") is not None:
             raise ConfigError(f"{where}: format {kind!r} reads no files; remove 'path'.")
@@ -204,10 +255,65 @@ def _load(cfg: dict[str, Any], where: str) -> Loaded:
         options[fmt.path_param] = _resolve(str(cfg["path"]))
     elif fmt.default_path is not None:
         options[fmt.path_param] = fmt.default_path(cfg)
-    else:
-        raise ConfigError(f"{where}: format {kind!r} needs 'path' (a file or folder).")
+    elif not files:
+        also = ", or 'train' and 'test' files" if takes_files else ""
+        raise ConfigError(f"{where}: format {kind!r} needs 'path' (a file or folder){also}.")
+    options.update({part: _resolve(str(file)) for part, file in files.items()})
     loaded = fmt.load(**options)
-    return loaded if isinstance(loaded, tuple) else (loaded, None)
+    data, parts = loaded if isinstance(loaded, tuple) else (loaded, None)
+    if parts is not None and parts.dtype == bool:  # an is_test mask: labels from here on
+        parts = np.where(parts, TEST, TRAIN).astype(np.int8)
+    return data, parts
+
+
+def _dedup(cfg: Mapping[str, Any], where: str) -> str | None:
+    """The ``dedup`` policy (:data:`DEDUP_KEEPS`), or None to keep repeated pairs."""
+    dedup = cfg.get("dedup", True)
+    if dedup is True:
+        return "last"
+    if dedup is False or dedup is None:
+        return None
+    if dedup not in DEDUP_KEEPS:
+        raise ConfigError(
+            f"{where}: dedup={dedup!r} must be one of {list(DEDUP_KEEPS)} (which row of a "
+            "repeated user-item pair to keep) or false (keep them all); true means last."
+        )
+    return dedup
+
+
+def _log_merged(data: Interactions, kept: np.ndarray, keep: str, where: str) -> None:
+    """One log line on the repeated (user, item) rows dedup merged, if any."""
+    merged = len(data) - len(kept)
+    if merged:
+        dropped = np.ones(len(data), dtype=bool)
+        dropped[kept] = False
+        pairs = np.unique(data.user[dropped] * data.num_items + data.item[dropped])
+        logger.info(
+            "%s: dedup=%s merged %d repeated rows into %d user-item pairs, keeping %s.",
+            where, keep, merged, len(pairs), DEDUP_KEEPS[keep],
+        )  # fmt: skip
+
+
+def _unseen(data: Interactions, parts: np.ndarray, drop: bool, where: str) -> Loaded:
+    """A published split without (``drop``) or with its validation and test rows whose user
+    or item has no train row; counted in one log line either way."""
+    unseen = unseen_rows(data, parts)
+    if not unseen.any():
+        return data, parts
+    is_train = parts == TRAIN
+    users = np.setdiff1d(data.user[unseen], data.user[is_train])
+    items = np.setdiff1d(data.item[unseen], data.item[is_train])
+    counts = [
+        f"{(unseen & rows).sum()} of {rows.sum()} {part} rows"
+        for part, rows in (("test", parts == TEST), ("validation", parts == VALID))
+        if rows.any()
+    ]
+    done = "dropped: they leave the ranking metrics" if drop else "kept and ranked (unseen: keep)"
+    logger.info(
+        "%s: %s name a user or item never seen in train (users: %d, items: %d); %s.",
+        where, " and ".join(counts), len(users), len(items), done,
+    )  # fmt: skip
+    return _keep(data, parts, np.flatnonzero(~unseen)) if drop else (data, parts)
 
 
 def _split(
@@ -215,22 +321,63 @@ def _split(
 ) -> Split:
     if isinstance(cfg.get("split"), str):
         cfg = {**cfg, "split": {"kind": cfg["split"]}}
-    options = _section(cfg, "split", where)
-    kind = options.pop("kind", "predefined" if parts is not None else "random")
+    given = {k: v for k, v in _section(cfg, "split", where).items() if v is not None}
+    kind = given.pop("kind", "predefined" if parts is not None else "random")
     split = _lookup(SPLITS, kind, f"{where}: split kind")
+    split_seed = given.pop("seed", None)
+    options = dict(given)
     _check_call(split, options, _SPLIT_PROVIDED, f"{where}: options for split {kind!r}")
     params = inspect.signature(split).parameters
     if "parts" in params:
         if parts is None:
             raise ConfigError(
                 f"{where}: split kind {kind!r} needs a format with a published test set "
-                f"(lightgcn, atomic_split, or pyg AmazonBook); format {cfg.get('format')!r} "
-                "has none."
+                f"(lightgcn, atomic_split, csv with train/test files, or pyg AmazonBook); "
+                f"format {cfg.get('format')!r} has none."
             )
         options["parts"] = parts
+    drawn = "seed" in params and not (
+        (kind == "predefined" and (parts == VALID).any())
+        or (kind == "leave_one_out" and data.timestamp is not None)  # ordered by time
+    )
+    if split_seed is not None and "seed" not in params:
+        raise ConfigError(
+            f"{where}: split kind {kind!r} draws nothing at random; remove dataset.split.seed."
+        )
+    if split_seed is not None and not (_is_int(split_seed) and split_seed >= 0):
+        raise ConfigError(f"{where}: dataset.split.seed={split_seed!r} must be an integer >= 0.")
+    used = split_seed if split_seed is not None else CARVE_SEED if kind == "predefined" else seed
     if "seed" in params:
-        options["seed"] = seed
-    return split(data, **options)
+        options["seed"] = used
+    defaults = {
+        name: param.default
+        for name, param in params.items()
+        if name not in (*_SPLIT_PROVIDED, "seed") and param.default is not inspect.Parameter.empty
+    }
+    settings = {**defaults, **given}
+    note = _split_note(kind, settings, used if drawn else None, split_seed is not None, seed)
+    return dataclasses.replace(split(data, **options), seed=used if drawn else None, note=note)
+
+
+def _split_note(
+    kind: str, options: Mapping[str, Any], drawn: int | None, given: bool, run_seed: int
+) -> str:
+    """One line for reports on how the split was made and which seed drew it."""
+    settings = ", ".join(f"{key} {_plain(value)}" for key, value in options.items())
+    how = f" ({settings})" if settings else ""
+    if kind == "predefined" and drawn is None:
+        return "Split: the train, validation and test sets given (predefined); nothing drawn."
+    if drawn is None:
+        return f"Split: {kind}{how}; nothing drawn at random."
+    if given:
+        source = f"dataset.split.seed={drawn}"
+    elif kind == "predefined":
+        source = f"dataset.split.seed={drawn} (the default, whatever the run's seed)"
+    else:
+        source = f"the run's seed {run_seed} (dataset.split.seed unset)"
+    if kind == "predefined":
+        return f"Split: the test set given; validation carved from train{how} with {source}."
+    return f"Split: {kind}{how}, drawn with {source}."
 
 
 def _section(cfg: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from lgnas.data.interactions import Interactions
+from lgnas.data.splits import TRAIN
 from lgnas.errors import DataError
 
 
@@ -35,23 +36,56 @@ def implicit_rows(data: Interactions, threshold: float | None) -> np.ndarray:
     return kept
 
 
-def deduplicate(data: Interactions) -> Interactions:
-    """One row per (user, item): the latest by timestamp, else the last in file order.
+DEDUP_KEEPS = {
+    "last": "the latest (by timestamp, else the last in file order)",
+    "first": "the earliest (by timestamp, else the first in file order)",
+    "max": "the highest rating (ties: the latest)",
+}
+"""What each ``dedup`` policy keeps of a repeated (user, item) pair."""
+
+
+def deduplicate(data: Interactions, keep: str = "last") -> Interactions:
+    """One row per (user, item), chosen by ``keep`` (:data:`DEDUP_KEEPS`).
 
     Repeated interactions would otherwise land in both train and test of a split.
     """
-    return data.subset(dedup_rows(data))
+    return data.subset(dedup_rows(data, keep))
 
 
-def dedup_rows(data: Interactions) -> np.ndarray:
+def dedup_rows(data: Interactions, keep: str = "last") -> np.ndarray:
     """Row indices :func:`deduplicate` keeps, in their original order."""
+    if keep not in DEDUP_KEEPS:
+        raise DataError(f"dedup keep={keep!r} is unknown; valid: {sorted(DEDUP_KEEPS)}.")
     rows = np.arange(len(data))
     time = data.timestamp if data.timestamp is not None else rows
-    order = np.lexsort((rows, time, data.item, data.user))
+    keys = [rows, time]
+    if keep == "max":
+        if data.rating is None:
+            raise DataError(
+                "dedup=max keeps the highest rating, but this data has no rating column; "
+                "load one, or use dedup=last or first."
+            )
+        keys.append(data.rating)
+    order = np.lexsort((*keys, data.item, data.user))
     user, item = data.user[order], data.item[order]
-    last = np.ones(len(order), dtype=bool)
-    last[:-1] = (user[1:] != user[:-1]) | (item[1:] != item[:-1])
-    return np.sort(order[last])
+    boundary = (user[1:] != user[:-1]) | (item[1:] != item[:-1])
+    chosen = np.ones(len(order), dtype=bool)
+    if keep == "first":
+        chosen[1:] = boundary
+    else:
+        chosen[:-1] = boundary
+    return np.sort(order[chosen])
+
+
+def unseen_rows(data: Interactions, parts: np.ndarray) -> np.ndarray:
+    """Mask of a published split's validation and test rows whose user or item has no
+    training row (``parts`` labels as :mod:`lgnas.data.splits`): nothing was learnt of them."""
+    is_train = parts == TRAIN
+    seen_users = np.zeros(data.num_users, dtype=bool)
+    seen_items = np.zeros(data.num_items, dtype=bool)
+    seen_users[data.user[is_train]] = True
+    seen_items[data.item[is_train]] = True
+    return ~is_train & ~(seen_users[data.user] & seen_items[data.item])
 
 
 def kcore(data: Interactions, user_k: int, item_k: int) -> Interactions:

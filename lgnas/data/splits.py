@@ -24,7 +24,9 @@ class Split:
     """The three parts of one dataset; ``cold_items`` lists items never seen in training.
 
     ``item_content`` holds the items' side features (text embeddings, metadata codes) when
-    the dataset config asks for them.
+    the dataset config asks for them. ``seed`` is the seed of what the split drew at random
+    (``None`` when nothing was drawn) and ``note`` says in one line how it was made, for
+    reports; :func:`lgnas.data.catalog.prepare_dataset` fills both.
     """
 
     train: Interactions
@@ -32,6 +34,8 @@ class Split:
     test: Interactions
     cold_items: np.ndarray | None = None
     item_content: ItemContent | None = None
+    seed: int | None = None
+    note: str = ""
 
 
 def split_random(

@@ -88,10 +88,25 @@ def search(job: SearchJob, output_dir: str | Path, show_progress: bool = True) -
         finals=finals,
         objective=settings.objective,
         objectives=[o.spec for o in settings.objective_list],
-        notes=[note, *prior_note(job), *spent_note(outcome)],
+        notes=[note, *([split.note] if split.note else []), *prior_note(job), *spent_note(outcome)],
         verdict=verdict,
     )
     return SearchRun(outcome, finals, output_dir, verdict)
+
+
+def search_identity(job: SearchJob, split: Any) -> dict[str, Any]:
+    """The journal's identity: the job's, plus the split's seed where it is not the run's.
+
+    Validation carved from a predefined train set is drawn with ``dataset.split.seed``
+    (default 0), not the run's seed; a journal written when the run's seed drew it then
+    differs (``split_seed``) and is not resumed with other validation rows. Where the run's
+    seed draws the split, as before, the identity is unchanged.
+    """
+    identity = job.identity()
+    drawn = getattr(split, "seed", None)
+    if drawn is not None and drawn != job.train.seed:
+        identity["split_seed"] = drawn
+    return identity
 
 
 def search_progress(job: SearchJob) -> SearchProgress:
@@ -127,7 +142,7 @@ def run_trials(
     if job.prior is not None:  # the priors' best points are the first asks, also on a resume
         strategy.enqueue(job.prior.points)
     scheduler = settings.fidelity_scheduler
-    journal = Journal(output_dir / "journal.jsonl", job.identity())
+    journal = Journal(output_dir / "journal.jsonl", search_identity(job, split))
     # What lgnas.recommend needs to rebuild the split and the models from the run directory.
     (output_dir / "config.yaml").write_text(yaml.safe_dump(dict(job.config), sort_keys=False))
     checkpoints = output_dir / "checkpoints"  # lower rungs' training, for the warm start

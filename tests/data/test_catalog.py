@@ -81,12 +81,16 @@ def test_csv_options_reach_the_loader(tmp_path: Path) -> None:
         "name": "mine",
         "format": "csv",
         "path": str(tmp_path / "log.csv"),
-        "options": {"user_col": "who", "item_col": "what", "timestamp_col": "t"},
+        "options": {"columns": {"user": "who", "item": "what", "timestamp": "t"}},
         "split": {"kind": "leave_one_out"},
     }
     split = prepare_dataset(cfg, seed=0)
     assert sizes(split) == (80, 20, 20)
     assert split.test.timestamp.min() == 5.0
+    older = {**cfg, "options": {"user_col": "who", "item_col": "what", "timestamp_col": "t"}}
+    with pytest.warns(DeprecationWarning, match=r"use columns: \{'user': 'who'"):
+        again = prepare_dataset(older, seed=0)  # the older spelling still loads the same
+    np.testing.assert_array_equal(again.test.item, split.test.item)
 
 
 @pytest.mark.parametrize(
@@ -106,7 +110,15 @@ def test_csv_options_reach_the_loader(tmp_path: Path) -> None:
         ({"split": {"kind": "predefined"}}, r"'predefined' needs a format with a published test"),
         ({"kcore": -1}, r"kcore=-1 must be an integer >= 0"),
         ({"path": None}, r"format 'atomic' needs 'path'"),
-        ({"format": "csv"}, r"missing required option\(s\) \['user_col', 'item_col'\]"),
+        (
+            {"format": "csv", "path": None},
+            r"format 'csv' needs 'path' \(a file or folder\), or 'train' and 'test' files",
+        ),
+        ({"format": "atomic", "train": "a.tsv"}, r"format 'atomic' reads no \['train'\] files"),
+        ({"dedup": "newest"}, r"dedup='newest' must be one of \['last', 'first', 'max'\]"),
+        ({"unseen": "skip"}, r"unseen='skip' must be 'drop'"),
+        ({"split": {"kind": "temporal", "seed": 1}}, r"'temporal' draws nothing at random"),
+        ({"split": {"kind": "random", "seed": -1}}, r"dataset.split.seed=-1 must be an integer"),
     ],
 )
 def test_config_errors_name_the_offending_key(change: dict[str, Any], message: str) -> None:

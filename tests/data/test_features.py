@@ -42,7 +42,7 @@ def _csv_with_items(tmp_path: Path) -> Interactions:
     (tmp_path / "items.csv").write_text(
         'item,name,description,tags\na,Alpha,"A first, fine item",x y\nb,Beta,Second,y\n'
     )
-    return load_csv(tmp_path / "inter.csv", "user", "item", item_file="items.csv")
+    return load_csv(tmp_path / "inter.csv", header=True, item_file="items.csv")
 
 
 def test_csv_text_column_and_template(tmp_path: Path) -> None:
@@ -68,7 +68,7 @@ def test_missing_text_column_names_the_columns(tmp_path: Path) -> None:
 
 def test_no_side_table_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "inter.csv").write_text("user,item\nu1,a\n")
-    data = load_csv(tmp_path / "inter.csv", "user", "item")
+    data = load_csv(tmp_path / "inter.csv", header=True)
     with pytest.raises(DataError, match="no item side table"):
         item_texts(data)
 

@@ -124,10 +124,7 @@ def test_csv_with_uuid_tokens_and_item_side_table(tmp_path: Path) -> None:
     write(tmp_path / "items.csv", 'sku,title\nA-1,"Chair, oak"\nB-7,Desk\n')
     data = load_csv(
         tmp_path / "events.csv",
-        user_col="who",
-        item_col="what",
-        rating_col="stars",
-        timestamp_col="when",
+        columns={"user": "who", "item": "what", "rating": "stars", "timestamp": "when"},
         item_file="items.csv",
         item_id_col="sku",
     )
@@ -140,7 +137,7 @@ def test_csv_with_uuid_tokens_and_item_side_table(tmp_path: Path) -> None:
 
 def test_csv_tab_separated_tokens_are_never_rejected_or_merged(tmp_path: Path) -> None:
     write(tmp_path / "x.tsv", "u\ti\n7\t007\n07\t7\n7\t7\nü ser\t\n")
-    data = load_csv(tmp_path / "x.tsv", user_col="u", item_col="i", sep="\t")
+    data = load_csv(tmp_path / "x.tsv", columns={"user": "u", "item": "i"}, sep="\t")
     assert tokens(data) == [("7", "007"), ("07", "7"), ("7", "7"), ("ü ser", "")]
     assert data.num_users == 3 and data.num_items == 3
 
@@ -244,7 +241,7 @@ def test_missing_paths_name_the_path_and_data_dir_variable(tmp_path: Path) -> No
     cases = [
         (lambda: load_atomic(tmp_path / "nope.inter"), "nope.inter"),
         (lambda: load_grouplens_100k(tmp_path / "ml-100k"), "ml-100k"),
-        (lambda: load_csv(tmp_path / "x.csv", "u", "i"), "x.csv"),
+        (lambda: load_csv(tmp_path / "x.csv"), "x.csv"),
     ]
     for call, name in cases:
         with pytest.raises(DataError, match="LGNAS_DATA_DIR") as error:
@@ -261,7 +258,7 @@ def test_missing_column_lists_columns_found(tmp_path: Path) -> None:
         load_atomic(tmp_path / "d")
     write(tmp_path / "x.csv", "user,item\n1,2\n")
     with pytest.raises(DataError, match=r"x\.csv.*rating column 'score'.*\['user', 'item'\]"):
-        load_csv(tmp_path / "x.csv", "user", "item", rating_col="score")
+        load_csv(tmp_path / "x.csv", columns={"user": "user", "item": "item", "rating": "score"})
 
 
 @pytest.mark.parametrize(
@@ -283,13 +280,13 @@ def test_non_numeric_values_name_file_column_line_value(
 def test_csv_non_numeric_rating_and_nan_are_rejected(tmp_path: Path) -> None:
     write(tmp_path / "r.csv", "u,i,r\na,b,4\na,c,nan\n")
     with pytest.raises(DataError, match=r"r\.csv, line 3: rating column 'r' holds 'nan'"):
-        load_csv(tmp_path / "r.csv", "u", "i", rating_col="r")
+        load_csv(tmp_path / "r.csv", columns={"user": "u", "item": "i", "rating": "r"})
 
 
 def test_ragged_rows_and_bad_tokens_give_line_numbers(tmp_path: Path) -> None:
     write(tmp_path / "r.csv", "u,i\na,b\na,b,c\n")
     with pytest.raises(DataError, match=r"r\.csv, line 3: 3 fields where 2"):
-        load_csv(tmp_path / "r.csv", "u", "i")
+        load_csv(tmp_path / "r.csv", columns={"user": "u", "item": "i"})
     write(tmp_path / "lg" / "train.txt", "0 1\n1 x2\n")
     write(tmp_path / "lg" / "test.txt", "")
     with pytest.raises(DataError, match=r"train\.txt, line 2: 'x2'"):
@@ -305,7 +302,7 @@ def test_untyped_atomic_header_is_explained(tmp_path: Path) -> None:
 def test_empty_data_is_an_error(tmp_path: Path) -> None:
     write(tmp_path / "e.csv", "u,i\n")
     with pytest.raises(DataError, match=r"e\.csv has no interaction rows"):
-        load_csv(tmp_path / "e.csv", "u", "i")
+        load_csv(tmp_path / "e.csv", columns={"user": "u", "item": "i"})
     write(tmp_path / "lg" / "train.txt", "0\n")
     write(tmp_path / "lg" / "test.txt", "1\n")
     with pytest.raises(DataError, match="no interactions"):
@@ -320,7 +317,8 @@ def test_atomic_split_keeps_the_given_parts(data_dir: Path, tmp_path: Path) -> N
     chunks = {"train": rows[:200], "valid": rows[200:250], "test": rows[250:]}
     for part, chunk in chunks.items():
         (folder / f"bench.{part}.inter").write_text("\n".join([header, *chunk]) + "\n")
-    split = prepare_dataset({"name": "bench", "format": "atomic_split", "path": str(folder)}, 0)
+    config = {"name": "bench", "format": "atomic_split", "path": str(folder), "unseen": "keep"}
+    split = prepare_dataset(config, 0)
     for part, got in (("train", split.train), ("valid", split.valid), ("test", split.test)):
         expected = {tuple(r.split("\t")[:2]) for r in chunks[part]}
         assert {(got.user_ids[u], got.item_ids[i]) for u, i in zip(got.user, got.item)} == expected

@@ -36,6 +36,21 @@ def test_deduplicate_keeps_latest_by_timestamp_else_last_row() -> None:
     assert list(deduplicate(untimed).rating) == [2.0, 4.0, 5.0]
 
 
+def test_deduplicate_first_and_max_policies() -> None:
+    users, items = ["u", "u", "v", "u", "v", "u"], ["x", "x", "x", "y", "x", "x"]
+    timed = Interactions.from_tokens(
+        users, items, rating=[1, 3, 3, 4, 5, 3], timestamp=[9, 5, 1, 2, 1, 7]
+    )
+    # (u, x) rows 0, 1, 5: earliest is row 1 (time 5); highest rating 3 ties rows 1 and 5,
+    # the later (time 7) wins. (v, x) rows 2, 4: equal times, first row / rating 5.
+    assert list(deduplicate(timed, "first").rating) == [3.0, 3.0, 4.0]
+    assert list(deduplicate(timed, "first").timestamp) == [5.0, 1.0, 2.0]
+    assert list(deduplicate(timed, "max").timestamp) == [2.0, 1.0, 7.0]
+    assert list(deduplicate(timed, "max").rating) == [4.0, 5.0, 3.0]
+    with pytest.raises(DataError, match="dedup=max keeps the highest rating.*no rating"):
+        deduplicate(Interactions.from_tokens(users, items), "max")
+
+
 def test_kcore_leaves_every_user_and_item_with_k(ml100k: Interactions) -> None:
     core = kcore(ml100k, 20, 30)
     users = np.bincount(core.user)

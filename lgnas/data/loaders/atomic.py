@@ -8,7 +8,13 @@ from pathlib import Path
 import numpy as np
 
 from lgnas.data.interactions import Interactions
-from lgnas.data.loaders._text import TextTable, read_table, require_file, require_rows
+from lgnas.data.loaders._text import (
+    TextTable,
+    interactions_from_tables,
+    read_table,
+    require_file,
+    side_table,
+)
 from lgnas.errors import DataError
 
 ATOMIC_TYPES = ("token", "token_seq", "float", "float_seq")
@@ -80,32 +86,15 @@ def _interactions(
     """Rows of one or more atomic files as one :class:`Interactions`, plus rows per file."""
     user_field, item_field, rating_field, timestamp_field = fields
     tables = [_read_atomic(file, encoding) for file in files]
-    for table in tables:
-        require_rows(table)
-
-    def tokens(field: str, what: str) -> np.ndarray:
-        return np.concatenate([table.tokens(field, what) for table in tables])
-
-    def numbers(field: str | None, what: str) -> np.ndarray | None:
-        """An optional numeric column: absent (None) unless every file has it."""
-        if field is None or any(field not in table.names for table in tables):
-            return None
-        return np.concatenate([table.numbers(field, what) for table in tables])
-
+    columns = {"user": user_field, "item": item_field}
+    for role, field in (("rating", rating_field), ("timestamp", timestamp_field)):
+        # An optional numeric field: absent unless every file has it.
+        if field is not None and all(field in table.names for table in tables):
+            columns[role] = field
     item_table = None
     if item_path.is_file():
-        side = _read_atomic(item_path, encoding)
-        side.index_of(item_field, "item")
-        item_table = dict(zip(side.names, side.columns, strict=True))
-    data = Interactions.from_tokens(
-        tokens(user_field, "user"),
-        tokens(item_field, "item"),
-        rating=numbers(rating_field, "rating"),
-        timestamp=numbers(timestamp_field, "timestamp"),
-        item_table=item_table,
-        item_key=item_field,
-    )
-    return data, [len(table) for table in tables]
+        item_table = side_table(_read_atomic(item_path, encoding), item_field)
+    return interactions_from_tables(tables, columns, item_table, item_field)
 
 
 def _find_inter_file(path: Path) -> Path:
