@@ -103,7 +103,12 @@ class Journal:
     def record(
         self, trial: int, candidate: Candidate, key: str, result: TrialResult, **extra: Any
     ) -> None:
-        """Append trial number ``trial`` (of ``candidate``) and flush it to disk."""
+        """Append trial number ``trial`` (of ``candidate``) and flush it to disk; ``extra``
+        fields (a strategy's :meth:`~lgnas.strategies.SearchStrategy.trial_fields`) may not
+        reuse a field of the record."""
+        clash = sorted(set(extra) & {"type", "id", "candidate", "key", "point", *RESULT_FIELDS})
+        if clash:
+            raise ValueError(f"extra journal field(s) {clash} would overwrite the trial's own")
         record = {
             "type": "trial",
             "id": trial,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from lgnas.errors import ConfigError
 from lgnas.search.executor import Evaluate, Job, SerialExecutor, TrialExecutor
@@ -96,7 +98,7 @@ def run_search(
     With a ``scheduler``, candidates are asked a bracket at a time and trained rung by rung
     (see :func:`_run_brackets`); otherwise each is trained once at ``fidelity`` epochs.
     """
-    books = _Books(space, journal, progress)
+    books = _Books(space, journal, progress, strategy.trial_fields)
     journaled = len(journal)
     with (executor or SerialExecutor()).serving(evaluate) as running:
         if scheduler is not None:
@@ -192,8 +194,15 @@ def _run_brackets(
 class _Books:
     """The search's running books: trials so far, results by (point, fidelity), time spent."""
 
-    def __init__(self, space: SearchSpace, journal: Journal, progress: SearchProgress | None):
+    def __init__(
+        self,
+        space: SearchSpace,
+        journal: Journal,
+        progress: SearchProgress | None,
+        fields: Callable[[Candidate], dict[str, Any]] = lambda candidate: {},
+    ) -> None:
         self.space, self.journal, self.progress = space, journal, progress
+        self.fields = fields  # what the strategy has the journal record per trial
         self.outcome = SearchOutcome()
         self.known: dict[tuple[str, int | None], TrialResult] = {}
         self.epochs_asked = 0  # epochs of every trial, repeats included (the trial budget)
@@ -248,7 +257,7 @@ class _Batch:
         self, candidates: list[Candidate], first: int, fidelity: int | None, books: _Books
     ) -> None:
         self.candidates, self.first, self.fidelity = candidates, first, fidelity
-        self.journal, self.progress = books.journal, books.progress
+        self.journal, self.progress, self.fields = books.journal, books.progress, books.fields
         self.keys = [books.space.key(c.point) for c in candidates]
         # Results by key at this fidelity, growing with this batch's journal hits.
         self.known = {key: r for (key, f), r in books.known.items() if f == fidelity}
@@ -287,8 +296,9 @@ class _Batch:
 
     def _record(self, position: int, result: TrialResult, wall_seconds: float) -> None:
         candidate, key = self.candidates[position], self.keys[position]
+        extra = self.fields(candidate)
         self.journal.record(
-            self.first + position, candidate, key, result, wall_seconds=wall_seconds
+            self.first + position, candidate, key, result, wall_seconds=wall_seconds, **extra
         )
         self._finish(position, result)
 

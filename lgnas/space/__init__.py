@@ -8,6 +8,7 @@ from lgnas.errors import ConfigError
 from lgnas.space._consumers import split_point, training_keys
 from lgnas.space._dimensions import Categorical, Dimension, Float, Integer
 from lgnas.space._space import Decision, SearchSpace
+from lgnas.space._stages import layer_genes, layer_space, macro_space, single_op_point, with_layer
 
 __all__ = [
     "Categorical",
@@ -17,9 +18,14 @@ __all__ = [
     "Integer",
     "SearchSpace",
     "builtin_spaces",
+    "layer_genes",
+    "layer_space",
     "load_space",
+    "macro_space",
+    "single_op_point",
     "split_point",
     "training_keys",
+    "with_layer",
 ]
 
 

@@ -198,6 +198,15 @@ class SearchStrategy(ABC):
         """The candidate with the highest objective told so far; ``None`` before any success."""
         return self.__best[0] if self.__best else None
 
+    def trial_fields(self, candidate: Candidate) -> dict[str, Any]:
+        """Fields the journal records beside a pending candidate's trials, as plain JSON
+        data (a staged search's ``stage`` and ``parent``); none by default.
+
+        The search loop asks while the candidate is pending, just before journaling each of
+        its trials, so a resumed search's journal reads like an uninterrupted one's.
+        """
+        return self._trial_fields(candidate)
+
     @property
     def pending(self) -> tuple[Candidate, ...]:
         """Candidates asked for and not told yet, oldest first."""
@@ -257,6 +266,10 @@ class SearchStrategy(ABC):
         default records nothing, which suits strategies that learn from the point and result
         alone (random, genetic, annealing).
         """
+
+    def _trial_fields(self, candidate: Candidate) -> dict[str, Any]:
+        """What :meth:`trial_fields` returns; override it to journal something per trial."""
+        return {}
 
     def _state(self) -> dict[str, Any]:
         """What the subclass learned, as JSON-serialisable plain data."""

@@ -99,6 +99,9 @@ class ScalarisedStrategy(SearchStrategy):
             result = TrialResult.failure(f"no value for objectives {missing}", cost=result.cost)
         self.inner.tell(candidate, result)
 
+    def _trial_fields(self, candidate: Candidate) -> dict[str, Any]:
+        return self.inner.trial_fields(candidate)
+
     def _state(self) -> dict[str, Any]:
         # The seed draws each candidate's weights, so a resumed search must keep the original.
         return {

@@ -146,17 +146,29 @@ def test_bad_settings_are_refused_at_the_door(search_job, override: str, message
     assert message in str(refused.value)
 
 
-def test_kill_9_then_restart_loses_and_reruns_nothing(tmp_path: Path) -> None:
-    settings = ["+strategy=random", *SMALL, "search.trials=6", "search.baselines=[]"]
+@pytest.mark.parametrize(
+    ("strategy", "space", "kill_after", "stages"),
+    [
+        ("random", "tiny", 2, [None] * 6),
+        # Killed in stage 2 (3 stage-1 trials of 6): the replay must rebuild the kept models,
+        # the layer searches and each trial's stage and parent.
+        ("staged", "cells", 4, [1, 1, 1, 2, 2, 2]),
+    ],
+)
+def test_kill_9_then_restart_loses_and_reruns_nothing(
+    tmp_path: Path, strategy: str, space: str, kill_after: int, stages: list[int | None]
+) -> None:
+    small = [s.replace("search_space=tiny", f"search_space={space}") for s in SMALL]
+    settings = [f"+strategy={strategy}", *small, "search.trials=6", "search.baselines=[]"]
     killed, whole = tmp_path / "killed", tmp_path / "whole"
     process = _lgnas(*settings, f"hydra.run.dir={killed}", cwd=tmp_path, wait=False)
     deadline = time.monotonic() + 300
-    while len(_trials(killed / "journal.jsonl")) < 2 and time.monotonic() < deadline:
+    while len(_trials(killed / "journal.jsonl")) < kill_after and time.monotonic() < deadline:
         time.sleep(0.2)
     process.send_signal(signal.SIGKILL)
     process.wait()
     before = _trials(killed / "journal.jsonl")
-    assert 2 <= len(before) < 6, "the search must be killed mid-way"
+    assert kill_after <= len(before) < 6, "the search must be killed mid-way"
 
     assert _lgnas(*settings, f"hydra.run.dir={killed}", cwd=tmp_path).returncode == 0
     after = _trials(killed / "journal.jsonl")
@@ -165,9 +177,14 @@ def test_kill_9_then_restart_loses_and_reruns_nothing(tmp_path: Path) -> None:
 
     assert _lgnas(*settings, f"hydra.run.dir={whole}", cwd=tmp_path).returncode == 0
     uninterrupted = _trials(whole / "journal.jsonl")
-    assert [(r["key"], r["objective"]) for r in after] == [
-        (r["key"], r["objective"]) for r in uninterrupted
-    ]
+
+    def told(records: list[dict]) -> list[tuple]:
+        return [(r["key"], r["objective"], r.get("stage"), r.get("parent")) for r in records]
+
+    assert told(after) == told(uninterrupted)
+    assert [r.get("stage") for r in after] == stages
+    earlier = [{t["candidate"] for t in after[:i]} for i in range(len(after))]
+    assert all(r.get("parent") in {None, *before} for r, before in zip(after, earlier))
 
 
 def test_multirun_sweeps_strategies_and_seeds(tmp_path: Path) -> None:

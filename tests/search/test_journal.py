@@ -201,3 +201,14 @@ def test_salvage_refuses_a_journal_without_its_header(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"the header \(line 1, the search's identity\) is lost"):
         salvage_journal(path)
     assert main(["salvage", str(tmp_path / "nowhere")]) == 1
+
+
+def test_a_strategys_extra_fields_are_kept_but_never_replace_the_records_own(
+    tmp_path: Path,
+) -> None:
+    journal = Journal(tmp_path / "journal.jsonl", IDENTITY)
+    result = TrialResult(objective=0.5)
+    journal.record(0, Candidate(0, {"a": 1}), "k0", result, stage=2, parent=None)
+    assert Journal(tmp_path / "journal.jsonl", IDENTITY).trials[0]["stage"] == 2
+    with pytest.raises(ValueError, match=r"extra journal field\(s\) \['objective'\]"):
+        journal.record(1, Candidate(1, {"a": 2}), "k1", result, objective=1.0)

@@ -14,3 +14,12 @@ def test_yaml_keys_and_defaults_equal_the_constructor(name: str) -> None:
     cfg = OmegaConf.to_container(OmegaConf.load(f"{config_dir()}/strategy/{name}.yaml"))
     assert cfg.pop("name") == name
     assert cfg == strategy_params(load_strategy(name))
+
+
+def test_the_staged_yaml_mirrors_its_constructor_and_takes_the_search_budget() -> None:
+    cfg = OmegaConf.to_container(OmegaConf.load(f"{config_dir()}/strategy/staged.yaml"))
+    assert cfg.pop("name") == "staged"
+    assert cfg.pop("trials") == "${search.trials}"  # stages are planned from the budget
+    params = strategy_params(load_strategy("staged"))
+    assert params.pop("trials") == 16  # search.trials' default
+    assert cfg == params

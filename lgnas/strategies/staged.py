@@ -1,0 +1,247 @@
+"""The staged search: a population over macro choices, then each kept model's cells layer by
+layer, all through one ask/tell strategy."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from lgnas.errors import ConfigError
+from lgnas.space import (
+    SearchSpace,
+    layer_genes,
+    layer_space,
+    macro_space,
+    single_op_point,
+    with_layer,
+)
+from lgnas.space._stages import FIRST_OP
+from lgnas.strategies.base import SearchStrategy, _check_at_least, _check_unit_interval
+from lgnas.strategies.registry import load_strategy, make_strategy
+from lgnas.trials import Candidate, Point, TrialResult
+
+NAME = "staged"
+_STAGE1 = 0  # the search index of stage 1; pair j of stage 2 is search j + 1
+
+
+class StagedSearch(SearchStrategy):
+    """Stage 1 picks macro architectures with one-op layers; stage 2 searches each kept
+    one's cells, layer 1 first, then layer 2, ..., each layer from the best so far.
+
+    Stage 1 runs the registered strategy ``stage1`` over the space without its cell keys
+    (:func:`~lgnas.space.macro_space`: layers, op per layer, dim, score, loss, lr, reg,
+    combine, ...) for ``round(stage1_share * trials)`` candidates, each a model of one-node
+    cells. The ``keep`` best (highest fidelity first, then objective) go on. Stage 2 walks
+    the pairs (kept model, layer) in order: a fresh ``inner`` strategy searches that layer's
+    cell (:func:`~lgnas.space.layer_space`: node count, ops, inputs, merge) with every other
+    gene fixed to the current model's; when its share of the budget is asked and told, the
+    best of the current model and the layer's candidates becomes the model the next layer
+    starts from.
+
+    Choices the issue left open, made here:
+
+    * Budget: ``trials`` counts candidates (``conf/strategy/staged.yaml`` fills it from
+      ``search.trials``, so a resume must keep that budget: the journal refuses another).
+      Stage 2 splits what stage 1 left evenly over the (model, layer) pairs, each pair's
+      share fixed when it starts from what is left then, so an overrun corrects itself.
+    * A stage begins only once every candidate of the one before is told. An ask that comes
+      earlier (a batch larger than what is left of a stage, or a scheduler's bracket) is
+      answered by the current search, which goes on for those candidates: serial searches
+      follow the plan exactly; batched ones spend a little more in earlier stages. Asks
+      beyond ``trials`` continue the last layer's search.
+    * If no stage-1 candidate succeeded, or the kept models have no layers, or the space has
+      no per-layer ``op`` (``tiny``), stage 1 goes on: it is then the whole search.
+    * A stage-2 gene that becomes active with nothing to inherit (a ``gat`` layer's ``heads``)
+      takes its first choice; a layer's activation and other non-cell genes stay the model's.
+    * Points :meth:`enqueue`-d (``search.prior``) are stage-1 candidates that no strategy
+      proposed; they count toward stage 1 and may be kept.
+
+    The journal records each trial's ``stage`` (1 or 2) and ``parent``: in stage 2 the
+    candidate whose layer it refines (and that ``layer``, from 1), ``None`` in stage 1
+    (:meth:`trial_fields`).
+
+    Args:
+        space: The space to search (cells or one op per layer).
+        seed: Seeds stage 1's strategy and, through it, every layer's.
+        trials: The candidates of the whole search (``search.trials``).
+        stage1: Stage 1's registered strategy (``genetic``, ``pso``, ...).
+        stage1_share: Share of ``trials`` stage 1 asks, in (0, 1].
+        keep: Macro architectures stage 2 refines.
+        inner: The registered strategy that searches each layer's cell.
+        stage1_options: ``stage1``'s constructor options (e.g. ``{population_size: 6}``).
+        inner_options: ``inner``'s constructor options.
+    """
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        seed: int = 0,
+        trials: int | None = 16,
+        stage1: str = "genetic",
+        stage1_share: float = 0.5,
+        keep: int = 2,
+        inner: str = "random",
+        stage1_options: dict[str, Any] | None = None,
+        inner_options: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(space, seed)
+        if trials is None:
+            raise ConfigError(
+                f"{NAME}: strategy.trials is null; it plans its stages from the trial budget "
+                "(by default search.trials), so set search.trials"
+            )
+        _check_at_least(NAME, 1, trials=trials, keep=keep)
+        _check_unit_interval(NAME, "(0, 1]", stage1_share=stage1_share)
+        for key, name in (("stage1", stage1), ("inner", inner)):
+            if name == NAME:
+                raise ConfigError(
+                    f"{NAME}: strategy.{key}={NAME} would nest stages; choose "
+                    "another strategy (genetic, pso, random, ...)"
+                )
+        self.trials, self.keep = int(trials), int(keep)
+        self.stage1_trials = max(1, round(stage1_share * trials))
+        self._inner, self._inner_options = inner, dict(inner_options or {})
+        # A space without per-layer ops (tiny) has no layers to refine: stage 1 is all.
+        self._cells = layer_space(space) if FIRST_OP in layer_genes(space) else None
+        self._stage1 = make_strategy(
+            stage1, macro_space(space), seed=seed, **dict(stage1_options or {})
+        )
+        self._layer_search: SearchStrategy | None = None
+        batches = self._stage1.supports_batch and load_strategy(inner).supports_batch
+        self.supports_batch = batches  # type: ignore[misc] - as its strategies allow
+        self._asked = 0  # candidates asked in all
+        self._routes: dict[int, dict[str, Any]] = {}  # pending: search, inner candidate, fields
+        self._stage1_results: list[list[Any]] = []  # [id, point, objective, fidelity], ok ones
+        self._models: list[list[Any]] = []  # the kept models, each the best of its pairs so far
+        self._pairs: list[list[int]] = []  # [model, layer] in the order stage 2 searches them
+        self._pair = -1  # the pair being searched; -1 in stage 1
+        self._pair_budget = self._pair_asked = 0
+        self._pair_results: list[list[Any]] = []
+
+    # -- the plan -------------------------------------------------------------------------------
+
+    def _layer_strategy(self, pair: int) -> SearchStrategy:
+        """Pair ``pair``'s own strategy over one layer's cell, seeded by the seed and pair."""
+        seed = int(np.random.SeedSequence([self.seed, pair]).generate_state(1)[0])
+        return make_strategy(self._inner, self._cells, seed=seed, **self._inner_options)
+
+    def _waiting(self, search: int) -> bool:
+        return any(route["search"] == search for route in self._routes.values())
+
+    def _current(self) -> int:
+        """The search the next ask goes to, moving to the next stage or pair when the
+        current one has asked its share and heard every result."""
+        if self._pair < 0:
+            if self._asked < self.stage1_trials or self._waiting(_STAGE1):
+                return _STAGE1
+            ranked = sorted(self._stage1_results, key=_rank, reverse=True)
+            self._models = ranked[: self.keep]
+            self._pairs = [
+                [model, layer]
+                for model, (_, point, _, _) in enumerate(self._models)
+                for layer in range(len(point.get("op", ())))
+            ]
+            if not self._pairs or self._cells is None:
+                return _STAGE1
+            self._start_pair(0)
+        elif (
+            self._pair_asked >= self._pair_budget
+            and not self._waiting(self._pair + 1)
+            and self._pair + 1 < len(self._pairs)
+        ):
+            self._finish_pair()
+            self._start_pair(self._pair + 1)
+        return self._pair + 1
+
+    def _start_pair(self, pair: int) -> None:
+        left = max(0, self.trials - self._asked)
+        self._pair, self._pair_asked, self._pair_results = pair, 0, []
+        self._pair_budget = max(1, left // (len(self._pairs) - pair))
+        self._layer_search = self._layer_strategy(pair)
+
+    def _finish_pair(self) -> None:
+        model = self._pairs[self._pair][0]
+        self._models[model] = max([self._models[model], *self._pair_results], key=_rank)
+
+    # -- ask / tell -----------------------------------------------------------------------------
+
+    def _ask(self, candidate_id: int) -> Point:
+        search = self._current()
+        if search == _STAGE1:
+            (asked,) = self._stage1.ask(1)
+            point = single_op_point(self.space, asked.point)
+            fields: dict[str, Any] = {"stage": 1, "parent": None}
+        else:
+            assert self._layer_search is not None
+            (asked,) = self._layer_search.ask(1)
+            model, layer = self._pairs[self._pair]
+            parent, base = self._models[model][:2]
+            point = with_layer(self.space, base, layer, asked.point)
+            fields = {"stage": 2, "parent": parent, "layer": layer + 1}
+            self._pair_asked += 1
+        self._routes[candidate_id] = {
+            "search": search, "inner": [asked.id, asked.point], "fields": fields,
+        }  # fmt: skip
+        self._asked += 1
+        return point
+
+    def _adopt(self, candidate_id: int, point: Point) -> None:
+        fields = {"stage": 1, "parent": None}  # a queued point: stage 1's, no strategy's
+        self._routes[candidate_id] = {"search": _STAGE1, "inner": None, "fields": fields}
+        self._asked += 1
+
+    def _tell(self, candidate: Candidate, result: TrialResult) -> None:
+        route = self._routes.pop(candidate.id)
+        if route["inner"] is not None:
+            asked = Candidate(*route["inner"])
+            search = self._stage1 if route["search"] == _STAGE1 else self._layer_search
+            assert search is not None
+            search.tell(asked, result)
+        if result.ok:
+            entry = [candidate.id, candidate.point, result.objective, result.fidelity]
+            (self._stage1_results if route["search"] == _STAGE1 else self._pair_results).append(
+                entry
+            )
+
+    def _trial_fields(self, candidate: Candidate) -> dict[str, Any]:
+        route = self._routes.get(candidate.id)
+        return dict(route["fields"]) if route else {}
+
+    # -- state ----------------------------------------------------------------------------------
+
+    def _state(self) -> dict[str, Any]:
+        # The seed seeds each layer's strategy, so a restored search keeps the original.
+        return {
+            "seed": self.seed,
+            "asked": self._asked,
+            "routes": [[i, route] for i, route in self._routes.items()],
+            "stage1": self._stage1.state_dict(),
+            "stage1_results": self._stage1_results,
+            "models": self._models,
+            "pairs": self._pairs,
+            "pair": [self._pair, self._pair_budget, self._pair_asked],
+            "pair_results": self._pair_results,
+            "layer_search": self._layer_search.state_dict() if self._layer_search else None,
+        }
+
+    def _load_state(self, state: dict[str, Any]) -> None:
+        self.seed = int(state["seed"])
+        self._asked = int(state["asked"])
+        self._routes = {int(i): route for i, route in state["routes"]}
+        self._stage1.load_state_dict(state["stage1"])
+        self._stage1_results, self._models = state["stage1_results"], state["models"]
+        self._pairs, self._pair_results = state["pairs"], state["pair_results"]
+        self._pair, self._pair_budget, self._pair_asked = state["pair"]
+        self._layer_search = None
+        if state["layer_search"] is not None:
+            self._layer_search = self._layer_strategy(self._pair)
+            self._layer_search.load_state_dict(state["layer_search"])
+
+
+def _rank(entry: list[Any]) -> tuple[float, float]:
+    """How results compare: more epochs first (fewer score lower whatever the model), then
+    the objective."""
+    _, _, objective, fidelity = entry
+    return (math.inf if fidelity is None else fidelity, objective)

@@ -1,0 +1,92 @@
+"""The staged search: stage 1 over macro choices, then each kept model's cells layer by layer."""
+
+from __future__ import annotations
+
+import pytest
+
+from lgnas.errors import ConfigError
+from lgnas.space import load_space
+from lgnas.strategies import make_strategy
+from lgnas.testing import synthetic_objective
+from lgnas.trials import Candidate, TrialResult
+
+
+def _search(trials: int = 20, batch: int = 1, space_name: str = "cells", **options):
+    space = load_space(space_name)
+    strategy = make_strategy("staged", space, 0, trials=trials, keep=2, **options)
+    fields: dict[int, dict] = {}
+    objective = synthetic_objective(space)
+    asked: list[Candidate] = []
+    while len(asked) < trials:
+        candidates = strategy.ask(min(batch, trials - len(asked)))
+        for candidate in candidates:
+            fields[candidate.id] = strategy.trial_fields(candidate)
+        for candidate in candidates:
+            strategy.tell(candidate, TrialResult(objective=objective(candidate.point)))
+        asked.extend(candidates)
+    return space, asked, fields, objective
+
+
+def test_stage_1_asks_its_share_of_one_op_models_then_stage_2_refines_the_best() -> None:
+    space, asked, fields, objective = _search(trials=20, stage1_share=0.4)
+    stages = [fields[c.id]["stage"] for c in asked]
+    assert stages == [1] * 8 + [2] * 12
+    assert all(c.point["cell_nodes"] == [1] * c.point["num_layers"] for c in asked[:8])
+    assert all(fields[c.id]["parent"] is None for c in asked[:8])
+    best_two = sorted(asked[:8], key=lambda c: -objective(c.point))[:2]
+    points = {c.id: c.point for c in asked}
+    first = fields[asked[8].id]
+    assert (first["parent"], first["layer"]) == (best_two[0].id, 1)
+    for candidate in asked[8:]:
+        parent, layer = fields[candidate.id]["parent"], fields[candidate.id]["layer"] - 1
+        before, after = points[parent], candidate.point
+        assert after["num_layers"] == before["num_layers"] and after["lr"] == before["lr"]
+        for name in ("activation", "op", "cell_nodes"):  # other layers stay the parent's
+            assert [v for i, v in enumerate(after[name]) if i != layer] == [
+                v for i, v in enumerate(before[name]) if i != layer
+            ]
+    # Each model's later layers start from the best of its earlier layer searches.
+    by_pair: dict[tuple[int, int], list[Candidate]] = {}
+    for candidate in asked[8:]:
+        f = fields[candidate.id]
+        by_pair.setdefault((f["parent"], f["layer"]), []).append(candidate)
+    pairs = list(by_pair)
+    for (parent, layer), (next_parent, next_layer) in zip(pairs, pairs[1:]):
+        if next_layer == layer + 1:
+            contenders = [points[parent], *(c.point for c in by_pair[parent, layer])]
+            assert points[next_parent] == max(contenders, key=objective)
+
+
+def test_batches_larger_than_a_stage_stay_valid_and_only_refine_told_models() -> None:
+    space, asked, fields, _ = _search(trials=24, batch=5)
+    told_before: set[int] = set()
+    for start in range(0, len(asked), 5):
+        batch = asked[start : start + 5]
+        for candidate in batch:
+            space.validate(candidate.point)
+            parent = fields[candidate.id]["parent"]
+            assert parent is None or parent in told_before
+        told_before |= {c.id for c in batch}
+    assert {fields[c.id]["stage"] for c in asked} == {1, 2}
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"trials": None}, "staged: strategy.trials is null; it plans its stages"),
+        ({"stage1": "staged"}, "strategy.stage1=staged would nest stages"),
+        ({"stage1_share": 0.0}, "staged: stage1_share must be in (0, 1], got 0.0"),
+        ({"keep": 0}, "staged: keep must be >= 1, got 0"),
+        ({"inner": "genetik"}, "unknown search strategy 'genetik'"),
+        ({"stage1_options": {"swarm": 3}}, "strategy 'genetic' has no parameter(s) ['swarm']"),
+    ],
+)
+def test_bad_options_are_refused_by_name(options: dict, message: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        make_strategy("staged", load_space("cells"), 0, **options)
+    assert message in str(refused.value)
+
+
+def test_a_space_without_per_layer_ops_is_searched_by_stage_1_alone() -> None:
+    space, asked, fields, _ = _search(trials=6, space_name="tiny")
+    assert [fields[c.id]["stage"] for c in asked] == [1] * 6
