@@ -19,8 +19,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from importlib import metadata
 from importlib.metadata import EntryPoint
-from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from lgnas.errors import ConfigError
@@ -121,10 +119,8 @@ def scan(entry_points: Iterable[EntryPoint] | None = None) -> Registry:
         entry_points: The entry points to read instead of the installed ones (a test seam);
             anything with ``name``, ``value``, ``load()`` and optionally ``dist``.
     """
-    if entry_points is None:  # the checkout's own first: they win over a stale install's
-        entry_points = [*checkout_entry_points(), *metadata.entry_points(group=GROUP)]
     claims: dict[str, list[StrategyInfo]] = {}
-    for ep in entry_points:
+    for ep in metadata.entry_points(group=GROUP) if entry_points is None else entry_points:
         dist = getattr(ep, "dist", None)
         info = StrategyInfo(
             name=ep.name,
@@ -148,42 +144,6 @@ def scan(entry_points: Iterable[EntryPoint] | None = None) -> Registry:
         else:
             strategies[name] = infos[0]
     return Registry(strategies, ignored)
-
-
-def checkout_entry_points(root: Path | None = None) -> list[EntryPoint]:
-    """lgnas's own strategies as the ``pyproject.toml`` of the source tree lgnas is imported
-    from declares them; none from an installed wheel.
-
-    An editable install lists the entry points lgnas declared when it was installed; a
-    checkout that has since gained a built-in (or one run through ``PYTHONPATH``) declares
-    more, and its built-ins must be usable without reinstalling. Plugins are still found
-    through the installed metadata only.
-
-    Args:
-        root: The source tree (default: the one holding the imported ``lgnas`` package).
-    """
-    pyproject = (root or Path(__file__).resolve().parents[2]) / "pyproject.toml"
-    try:
-        import tomllib  # Python 3.11+; on 3.10 the installed entry points alone count
-    except ImportError:
-        return []
-    if not pyproject.is_file():
-        return []
-    project = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {})
-    if project.get("name") != OWNER:
-        return []
-    try:
-        version = metadata.version(OWNER)
-    except metadata.PackageNotFoundError:
-        version = project.get("version")
-    owner = SimpleNamespace(name=OWNER, version=version)
-    declared = project.get("entry-points", {}).get(GROUP, {})
-    points = []
-    for name, value in declared.items():
-        point = EntryPoint(name, value, GROUP)
-        point._for(owner)  # how importlib attaches the distribution that declares it
-        points.append(point)
-    return points
 
 
 def _claimed_twice(name: str, infos: list[StrategyInfo]) -> str:

@@ -12,7 +12,7 @@ from lgnas.errors import ConfigError
 from lgnas.space import load_space
 from lgnas.strategies import available, load_strategy, make_strategy
 from lgnas.strategies.random import RandomSearch
-from lgnas.strategies.registry import checkout_entry_points, ignored_message, scan
+from lgnas.strategies.registry import ignored_message, scan
 from lgnas.testing import strategy_entry_point
 
 VERSION = re.escape(version("lgnas"))  # as the listing prints it, from the install
@@ -181,15 +181,3 @@ def test_listing_names_each_broken_plugin_and_still_lists_the_rest(
     )
     assert make_strategy("genetic", load_space("tiny")).ask()
 
-
-def test_a_checkouts_built_ins_need_no_reinstall(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text(
-        '[project]\nname = "lgnas"\n[project.entry-points."lgnas.strategies"]\n'
-        'fresh = "lgnas.strategies.random:RandomSearch"\n'
-    )
-    (point,) = checkout_entry_points(tmp_path)
-    info = available([point])["fresh"]
-    assert (info.distribution, info.load()) == ("lgnas", RandomSearch)
-    (tmp_path / "pyproject.toml").write_text('[project]\nname = "other"\n')
-    assert checkout_entry_points(tmp_path) == []  # another project's declarations are not ours
-    assert "staged" in available()  # this checkout's, whatever the install lists
