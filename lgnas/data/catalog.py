@@ -8,6 +8,10 @@ Config schema (a mapping; Hydra ``DictConfig`` works)::
                               # $LGNAS_DATA_DIR first, then the working directory.
                               # Omit for synthetic; for pyg it is the download root
                               # (default ~/.cache/lgnas/pyg/<name>).
+    fetch: {url, sha256, convert}   # optional: when ``path`` does not exist, download this
+                              # archive into ~/.cache/lgnas/data ($LGNAS_CACHE_DIR/data),
+                              # check its SHA-256, convert it and read it there
+                              # (lgnas.data.fetch; ml100k: GroupLens's ml-100k.zip)
     rating_threshold: float | null   # keep rating >= threshold (default null: keep all)
     kcore: int                # k-core on users and items, 0 = off (default 0)
     dedup: bool               # one row per (user, item), latest kept (default true)
@@ -58,7 +62,9 @@ from typing import Any
 
 import numpy as np
 
+from lgnas.config import cache_dir
 from lgnas.data.features import build_item_content
+from lgnas.data.fetch import FetchSource, fetch_dataset
 from lgnas.data.interactions import Interactions
 from lgnas.data.loaders import (
     load_atomic,
@@ -107,7 +113,7 @@ FORMATS: dict[str, _Format] = {
     "pyg": _Format(
         load_pyg,
         "root",
-        lambda cfg: Path.home() / ".cache" / "lgnas" / "pyg" / str(cfg["name"]),
+        lambda cfg: cache_dir("pyg", str(cfg["name"])),
     ),
     "synthetic": _Format(generate_synthetic, None),
 }
@@ -121,8 +127,8 @@ SPLITS: dict[str, Callable[..., Split]] = {
 }
 
 _KEYS = (
-    "name", "format", "path", "rating_threshold", "kcore", "dedup", "subsample", "split",
-    "options", "item_features",
+    "name", "format", "path", "fetch", "rating_threshold", "kcore", "dedup", "subsample",
+    "split", "options", "item_features",
 )  # fmt: skip
 _SUBSAMPLE_KEYS = ("users", "seed")
 _SPLIT_PROVIDED = ("data", "seed", "parts")
@@ -202,6 +208,10 @@ def _load(cfg: dict[str, Any], where: str) -> Loaded:
             raise ConfigError(f"{where}: format {kind!r} reads no files; remove 'path'.")
     elif cfg.get("path") is not None:
         options[fmt.path_param] = _resolve(str(cfg["path"]))
+        if cfg.get("fetch") is not None:
+            source = FetchSource.from_config(cfg["fetch"], where)
+            if not options[fmt.path_param].exists():
+                options[fmt.path_param] = fetch_dataset(source, options[fmt.path_param], where)
     elif fmt.default_path is not None:
         options[fmt.path_param] = fmt.default_path(cfg)
     else:

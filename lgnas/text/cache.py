@@ -16,13 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
+from lgnas.config import cache_dir
 from lgnas.text.encoder import encoder_id, load_encoder
 
 
 def default_cache_dir() -> Path:
     """``$LGNAS_CACHE_DIR/text``, else ``~/.cache/lgnas/text``."""
-    root = os.environ.get("LGNAS_CACHE_DIR")
-    return (Path(root).expanduser() if root else Path.home() / ".cache" / "lgnas") / "text"
+    return cache_dir("text")
 
 
 def cache_path(encoder: str, texts: Sequence[str], cache_dir: Path) -> Path:

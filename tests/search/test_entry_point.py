@@ -107,7 +107,7 @@ def test_bad_input_exits_with_one_clear_line(tmp_path: Path, override: str, mess
     assert done.returncode != 0
     assert message in done.stderr
     assert "Traceback" not in done.stderr
-    assert not (tmp_path / "run" / "journal.jsonl").exists()
+    assert not (tmp_path / "run").exists()  # nothing was written: Hydra's folder goes too
 
 
 @pytest.mark.parametrize(
