@@ -54,7 +54,9 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import logging
 import os
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,6 +93,8 @@ from lgnas.data.splits import (
 )
 from lgnas.data.synthetic import generate_synthetic
 from lgnas.errors import ConfigError
+
+logger = logging.getLogger(__name__)
 
 Loaded = tuple[Interactions, np.ndarray | None]
 
@@ -143,6 +147,7 @@ def prepare_dataset(cfg: Mapping[str, Any], seed: int) -> Split:
     where = f"dataset {name!r}"
     _check_keys(cfg, _KEYS, where)
     subsample = _subsample(cfg, where)
+    started = time.perf_counter()
     data, parts = _load(cfg, where)
 
     threshold = cfg.get("rating_threshold")
@@ -172,6 +177,11 @@ def prepare_dataset(cfg: Mapping[str, Any], seed: int) -> Split:
         data, parts = _keep(data, parts, kcore_rows(data, k, k))
     data = compact(data)
     split = _split(data, parts, cfg, seed, where)
+    logger.info(
+        "%s: %s users, %s items, %s interactions, prepared in %.1f s",
+        *(where, f"{data.num_users:,}", f"{data.num_items:,}", f"{len(data):,}"),
+        time.perf_counter() - started,
+    )
     features = _section(cfg, "item_features", where)
     if features:
         split = dataclasses.replace(split, item_content=build_item_content(data, features))
@@ -216,6 +226,8 @@ def _load(cfg: dict[str, Any], where: str) -> Loaded:
         options[fmt.path_param] = fmt.default_path(cfg)
     else:
         raise ConfigError(f"{where}: format {kind!r} needs 'path' (a file or folder).")
+    # A status line before the long part: large files take seconds to read (gowalla: ~10 s).
+    logger.info("%s: reading %s", where, options.get(fmt.path_param or "", "generated data"))
     loaded = fmt.load(**options)
     return loaded if isinstance(loaded, tuple) else (loaded, None)
 

@@ -92,7 +92,10 @@ def run_search(
     (see :func:`_run_brackets`); otherwise each is trained once at ``fidelity`` epochs.
     """
     books = _Books(space, journal, progress)
-    with (executor or SerialExecutor()).serving(evaluate) as running:
+    executor = executor or SerialExecutor()
+    if progress is not None and executor.starting:
+        progress.phase(executor.starting)
+    with executor.serving(evaluate) as running:
         if scheduler is not None:
             _run_brackets(strategy, scheduler, books, running, budget)
             return books.outcome

@@ -9,6 +9,7 @@ entry instead of serving stale embeddings.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 from collections.abc import Sequence
@@ -18,6 +19,8 @@ import numpy as np
 
 from lgnas.config import cache_dir
 from lgnas.text.encoder import encoder_id, load_encoder
+
+logger = logging.getLogger(__name__)
 
 
 def default_cache_dir() -> Path:
@@ -52,6 +55,7 @@ def cached_embeddings(
     path = cache_path(encoder, texts, folder)
     if path.is_file():
         return np.load(path), True
+    logger.info("encoding %s item texts with %s, once: cached in %s", len(texts), encoder, folder)
     model = load_encoder(encoder)
     embeddings = model.encode(
         list(texts),
