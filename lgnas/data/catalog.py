@@ -217,11 +217,12 @@ def _load(cfg: dict[str, Any], where: str) -> Loaded:
         if cfg.get("path") is not None:
             raise ConfigError(f"{where}: format {kind!r} reads no files; remove 'path'.")
     elif cfg.get("path") is not None:
-        options[fmt.path_param] = _resolve(str(cfg["path"]))
+        path = _resolve(str(cfg["path"]))
         if cfg.get("fetch") is not None:
             source = FetchSource.from_config(cfg["fetch"], where)
-            if not options[fmt.path_param].exists():
-                options[fmt.path_param] = fetch_dataset(source, options[fmt.path_param], where)
+            if not path.exists():
+                path = fetch_dataset(source, path, where)
+        options[fmt.path_param] = path
     elif fmt.default_path is not None:
         options[fmt.path_param] = fmt.default_path(cfg)
     else:

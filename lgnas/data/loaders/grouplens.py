@@ -24,8 +24,8 @@ ATOMIC_HEADERS = {
     "item": "item_id:token\tmovie_title:token_seq\trelease_year:token\tclass:token_seq",
     "user": "user_id:token\tage:token\tgender:token\toccupation:token\tzip_code:token",
 }
-# RecBole's copy (the reference data and the published results) names the one movie without a
-# "(year)" in its title so; kept, so a converted copy is byte-identical to RecBole's.
+# Title and year RecBole's copy (the reference data, the published results) gives the one movie
+# whose title has no "(year)" (item 267, "unknown"); kept, so both copies are byte-identical.
 _UNTITLED = "unkonwn"
 
 
