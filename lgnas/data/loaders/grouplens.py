@@ -25,7 +25,7 @@ ATOMIC_HEADERS = {
     "user": "user_id:token\tage:token\tgender:token\toccupation:token\tzip_code:token",
 }
 # Title and year RecBole's copy (the reference data, the published results) gives the one movie
-# whose title has no "(year)" (item 267, "unknown"); kept, so both copies are byte-identical.
+# whose title has no "(year)" (item 267, "unknown"); kept, so both copies hold the same text.
 _UNTITLED = "unkonwn"
 
 
@@ -69,9 +69,10 @@ def load_grouplens_100k(path: str | Path) -> Interactions:
 def write_grouplens_100k_atomic(archive: str | Path, folder: str | Path) -> Path:
     """Convert GroupLens's ``ml-100k.zip`` into RecBole atomic files in ``folder``.
 
-    Writes ``<folder name>.inter`` (``u.data`` under a typed header), ``.item`` (title and
-    release year split from ``u.item``'s "Title (1995)", genres by name) and ``.user``: the
-    files RecBole ships as ``ml-100k``, byte for byte, so ``format: atomic`` reads either.
+    Writes ``<folder name>.inter`` (``u.data`` under a typed header: the bytes of RecBole's
+    ``ml-100k.inter``), ``.item`` (title and release year split from ``u.item``'s "Title
+    (1995)" as RecBole splits them, genres by name) and ``.user``, so ``format: atomic``
+    reads a fetched copy as it reads RecBole's.
     """
     folder = Path(folder)
     with zipfile.ZipFile(archive) as zipped:
