@@ -195,6 +195,16 @@ USAGE = (
     "usage: python -m lgnas.recommend run=<run dir> user=<original user id> [k=10] "
     "[model=found-1] [exclude=all|train]"
 )
+HELP = f"""{USAGE}
+
+The items a finished search's best model ranks highest for a user, new to the user.
+
+  run=      the search's run directory (outputs/search/<dataset>/<strategy>/seed<seed>)
+  user=     the user's id as in the data (e.g. 196 on ml-100k)
+  k=        how many items (default 10)
+  model=    a retrained model of <run>/final/: found-1 (default, the best found), found-2,
+            ..., or a baseline (mf, lightgcn, ngcf)
+  exclude=  items left out: all the user has (default), or train (training items only)"""
 
 
 def parse_arguments(argv: Sequence[str]) -> dict[str, str]:
@@ -216,8 +226,12 @@ def parse_arguments(argv: Sequence[str]) -> dict[str, str]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Command-line entry point; bad input ends with one clear line and the usage."""
+    argv = sys.argv[1:] if argv is None else argv
+    if {"-h", "--help"} & set(argv):
+        print(HELP)
+        return
     try:
-        options = parse_arguments(sys.argv[1:] if argv is None else argv)
+        options = parse_arguments(argv)
         model = options.get("model", "found-1")
         recommender = Recommender.from_run(options["run"], model=model)
         items = recommender.recommend(

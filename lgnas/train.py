@@ -13,7 +13,7 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
-from lgnas.config import config_dir
+from lgnas.config import config_dir, removed_if_unused
 from lgnas.errors import LgnasError
 from lgnas.training.job import TrainJob, run_training
 
@@ -23,8 +23,9 @@ def main(cfg: DictConfig) -> float:
     """Hydra entry point; returns the validation objective so sweepers can use it."""
     output_dir = Path(hydra.core.hydra_config.HydraConfig.get().runtime.output_dir)
     try:
-        job = TrainJob.from_config(OmegaConf.to_container(cfg, resolve=True))
-        result = run_training(job, output_dir)
+        with removed_if_unused(output_dir):
+            job = TrainJob.from_config(OmegaConf.to_container(cfg, resolve=True))
+            result = run_training(job, output_dir)
     except LgnasError as error:  # bad input: one clear line, no traceback
         sys.exit(f"lgnas.train: error: {error}")
     print(f"validation: {_summary(result.valid)}")

@@ -88,17 +88,20 @@ def test_command_line_run_prints_metrics_and_saves_them(data_dir: Path, tmp_path
     [
         ("model.preset=lightgcn2", "unknown model preset 'lightgcn2'"),
         ("+model.arch.op=transformer", "unknown value 'transformer'"),
-        ("dataset.path=/nonexistent/ml-100k", "/nonexistent/ml-100k"),
+        # (without fetch: ml100k would download its missing folder from GroupLens)
+        ("dataset.fetch=null dataset.path=/nonexistent/ml-100k", "/nonexistent/ml-100k"),
         ("optim.loss=hinge", "unknown loss 'hinge'"),
     ],
 )
 def test_bad_input_exits_with_one_clear_line(
     override: str, message: str, data_dir: Path, tmp_path: Path
 ) -> None:
-    done = _cli(f"data_dir={data_dir}", override, f"hydra.run.dir={tmp_path}", cwd=tmp_path)
+    run = tmp_path / "run"
+    done = _cli(f"data_dir={data_dir}", *override.split(), f"hydra.run.dir={run}", cwd=tmp_path)
     assert done.returncode != 0
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+    assert not run.exists()  # Hydra's run folder goes when nothing was written into it
 
 
 def test_saved_architecture_file_trains_again(train_job, tmp_path: Path) -> None:

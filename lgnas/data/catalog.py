@@ -14,6 +14,10 @@ Config schema (a mapping; Hydra ``DictConfig`` works)::
     unseen: drop | keep       # published splits: validation/test rows whose user or item
                               #   has no train row (in the files as loaded), dropped
                               #   (default) or kept; counted in one log line either way
+    fetch: {url, sha256, convert}   # optional: when ``path`` does not exist, download this
+                              # archive into ~/.cache/lgnas/data ($LGNAS_CACHE_DIR/data),
+                              # check its SHA-256, convert it and read it there
+                              # (lgnas.data.fetch; ml100k: GroupLens's ml-100k.zip)
     rating_threshold: float | null   # keep rating >= threshold (default null: keep all)
     kcore: int                # k-core on users and items, 0 = off (default 0)
     dedup: last | first | max | false   # one row per (user, item): the latest (by
@@ -69,6 +73,7 @@ import dataclasses
 import inspect
 import logging
 import os
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,7 +81,9 @@ from typing import Any
 
 import numpy as np
 
+from lgnas.config import cache_dir
 from lgnas.data.features import build_item_content
+from lgnas.data.fetch import FetchSource, fetch_dataset
 from lgnas.data.interactions import Interactions
 from lgnas.data.loaders import (
     load_atomic,
@@ -134,7 +141,7 @@ FORMATS: dict[str, _Format] = {
     "pyg": _Format(
         load_pyg,
         "root",
-        lambda cfg: Path.home() / ".cache" / "lgnas" / "pyg" / str(cfg["name"]),
+        lambda cfg: cache_dir("pyg", str(cfg["name"])),
     ),
     "synthetic": _Format(generate_synthetic, None),
 }
@@ -148,8 +155,8 @@ SPLITS: dict[str, Callable[..., Split]] = {
 }
 
 _KEYS = (
-    "name", "format", "path", "train", "valid", "test", "unseen", "rating_threshold", "kcore",
-    "dedup", "subsample", "split", "options", "item_features",
+    "name", "format", "path", "train", "valid", "test", "unseen", "fetch", "rating_threshold",
+    "kcore", "dedup", "subsample", "split", "options", "item_features",
 )  # fmt: skip
 _SUBSAMPLE_KEYS = ("users", "seed")
 _SPLIT_PROVIDED = ("data", "parts")
@@ -172,6 +179,7 @@ def prepare_dataset(cfg: Mapping[str, Any], seed: int) -> Split:
             f"{where}: unseen={unseen!r} must be 'drop' (validation and test rows of users or "
             "items never seen in train leave the ranking metrics) or 'keep'."
         )
+    started = time.perf_counter()
     data, parts = _load(cfg, where)
 
     threshold = cfg.get("rating_threshold")
@@ -208,6 +216,11 @@ def prepare_dataset(cfg: Mapping[str, Any], seed: int) -> Split:
             f"{where}: no interaction is left to train on (of {len(data)} after filtering); "
             "check that the train file is not the test file, and the split's ratios."
         )
+    logger.info(
+        "%s: %s users, %s items, %s interactions, prepared in %.1f s",
+        *(where, f"{data.num_users:,}", f"{data.num_items:,}", f"{len(data):,}"),
+        time.perf_counter() - started,
+    )
     features = _section(cfg, "item_features", where)
     if features:
         split = dataclasses.replace(split, item_content=build_item_content(data, features))
@@ -252,13 +265,21 @@ def _load(cfg: dict[str, Any], where: str) -> Loaded:
         if cfg.get("path") is not None:
             raise ConfigError(f"{where}: format {kind!r} reads no files; remove 'path'.")
     elif cfg.get("path") is not None:
-        options[fmt.path_param] = _resolve(str(cfg["path"]))
+        path = _resolve(str(cfg["path"]))
+        if cfg.get("fetch") is not None:
+            source = FetchSource.from_config(cfg["fetch"], where)
+            if not path.exists():
+                path = fetch_dataset(source, path, where)
+        options[fmt.path_param] = path
     elif fmt.default_path is not None:
         options[fmt.path_param] = fmt.default_path(cfg)
     elif not files:
         also = ", or 'train' and 'test' files" if takes_files else ""
         raise ConfigError(f"{where}: format {kind!r} needs 'path' (a file or folder){also}.")
     options.update({part: _resolve(str(file)) for part, file in files.items()})
+    # A status line before the long part: large files take seconds to read (gowalla: ~10 s).
+    reading = options.get(fmt.path_param or "") or ", ".join(map(str, files.values()))
+    logger.info("%s: reading %s", where, reading or "generated data")
     loaded = fmt.load(**options)
     data, parts = loaded if isinstance(loaded, tuple) else (loaded, None)
     if parts is not None and parts.dtype == bool:  # an is_test mask: labels from here on

@@ -49,6 +49,9 @@ class TrialExecutor(ABC):
     died, its node was lost, it raised there), and raises only when it cannot go on.
     """
 
+    starting = ""
+    """What :meth:`start` waits on, for the progress display (empty: nothing worth saying)."""
+
     def start(self, evaluate: Evaluate) -> None:  # noqa: B027 - optional hook
         """Make ``evaluate`` (and the data it holds) available where trials run."""
 

@@ -100,7 +100,10 @@ def run_search(
     """
     books = _Books(space, journal, progress, strategy.trial_fields)
     journaled = len(journal)
-    with (executor or SerialExecutor()).serving(evaluate) as running:
+    executor = executor or SerialExecutor()
+    if progress is not None and executor.starting:
+        progress.phase(executor.starting)
+    with executor.serving(evaluate) as running:
         if scheduler is not None:
             books.outcome.spent = _run_brackets(strategy, scheduler, books, running, budget)
         else:

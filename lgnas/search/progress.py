@@ -58,6 +58,10 @@ class SearchProgress:
     def __exit__(self, *exc: object) -> None:
         self.progress.stop()
 
+    def phase(self, text: str) -> None:
+        """Say what the search is waiting on before its first trial (e.g. Ray starting)."""
+        self.progress.update(self.task, info=text)
+
     def start(self, candidate: Candidate) -> None:
         summary = ", ".join(f"{k}={v}" for k, v in list(candidate.point.items())[:4])
         self._show_trial(f"trial {candidate.id}: {summary}")

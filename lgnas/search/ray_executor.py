@@ -162,6 +162,12 @@ class RayExecutor(TrialExecutor):
         self._evaluate_ref: Any = None
         self._task: Any = None
 
+    @property
+    def starting(self) -> str:
+        address = self.settings.address
+        ray = f"joining the Ray cluster at {address}" if address else "starting a local Ray"
+        return f"{ray}, then putting the data in its object store"
+
     def start(self, evaluate: Evaluate) -> None:
         import ray
 

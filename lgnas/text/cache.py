@@ -9,6 +9,7 @@ entry instead of serving stale embeddings.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 from collections.abc import Sequence
@@ -16,13 +17,15 @@ from pathlib import Path
 
 import numpy as np
 
+from lgnas.config import cache_dir
 from lgnas.text.encoder import encoder_id, load_encoder
+
+logger = logging.getLogger(__name__)
 
 
 def default_cache_dir() -> Path:
     """``$LGNAS_CACHE_DIR/text``, else ``~/.cache/lgnas/text``."""
-    root = os.environ.get("LGNAS_CACHE_DIR")
-    return (Path(root).expanduser() if root else Path.home() / ".cache" / "lgnas") / "text"
+    return cache_dir("text")
 
 
 def cache_path(encoder: str, texts: Sequence[str], cache_dir: Path) -> Path:
@@ -52,6 +55,7 @@ def cached_embeddings(
     path = cache_path(encoder, texts, folder)
     if path.is_file():
         return np.load(path), True
+    logger.info("encoding %s item texts with %s, once: cached in %s", len(texts), encoder, folder)
     model = load_encoder(encoder)
     embeddings = model.encode(
         list(texts),

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from lgnas.training.result import TrainResult
     from lgnas.training.settings import TrainSettings
 
+logger = logging.getLogger(__name__)
 LIGHTNING_LOGGERS = ("lightning.pytorch", "lightning.fabric", "pytorch_lightning")
 """Where Lightning logs its banners; the ranks copy their caller's levels of these."""
 STRATEGY = "lgnas_ddp"
@@ -47,6 +48,8 @@ def fit_in_processes(
     """
     # The ranks log as quietly as their caller (a search silences Lightning's banners).
     levels = {name: logging.getLogger(name).level for name in LIGHTNING_LOGGERS}
+    # Each spawned process imports torch and builds the model before training: seconds.
+    logger.info("starting %d DDP processes for one fit", world_size)
     with tempfile.TemporaryDirectory(prefix="lgnas-ddp-") as folder:
         result_path = Path(folder) / "result.pt"
         fit_args = (architecture, optim, split, settings, options)

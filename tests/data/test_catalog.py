@@ -156,3 +156,14 @@ def test_temporal_cold_config_makes_the_newest_items_cold_and_drops_the_year(
     cold[split.cold_items] = True
     assert cold.sum() == round(0.2 * data.num_items)
     assert first_seen[cold].min() >= first_seen[~cold].max()
+
+
+def test_preparing_a_dataset_says_what_it_reads_and_what_it_got(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level("INFO", logger="lgnas.data.catalog"):
+        split = prepare_dataset(ML100K, seed=0)
+    reading, prepared = caplog.messages
+    assert reading.startswith("dataset 'ml100k': reading ") and reading.endswith("ml-100k")
+    assert prepared.startswith("dataset 'ml100k': 943 users, 1,682 items, 100,000 interactions")
+    assert len(split.train) > 0

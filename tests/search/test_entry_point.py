@@ -108,7 +108,7 @@ def test_bad_input_exits_with_one_clear_line(tmp_path: Path, override: str, mess
     assert done.returncode != 0
     assert message in done.stderr
     assert "Traceback" not in done.stderr
-    assert not (tmp_path / "run" / "journal.jsonl").exists()
+    assert not (tmp_path / "run").exists()  # nothing was written: Hydra's folder goes too
 
 
 def test_a_search_whose_every_trial_failed_exits_with_the_first_error(tmp_path: Path) -> None:

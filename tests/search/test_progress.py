@@ -8,7 +8,9 @@ import pytest
 from rich.console import Console
 
 from lgnas.data import prepare_dataset
+from lgnas.search.executor import SerialExecutor
 from lgnas.search.progress import SearchProgress
+from lgnas.search.ray_executor import RayExecutor, RaySettings
 from lgnas.training import fit
 from lgnas.trials import Candidate, TrialResult
 
@@ -47,3 +49,22 @@ def test_a_retrain_line_shows_the_model_its_epoch_and_best_score(train_job) -> N
     # Watching changes nothing.
     assert shown.valid == plain.valid and shown.best_epoch == plain.best_epoch
     assert (shown.epochs, shown.stop_reason) == (plain.epochs, plain.stop_reason)
+
+
+@pytest.mark.parametrize(
+    ("address", "shown"),
+    [
+        (None, "starting a local Ray"),
+        ("ray://head:10001", "joining the Ray cluster at ray://head:10001"),
+    ],
+)
+def test_the_bar_says_what_the_search_waits_on_before_its_first_trial(
+    address: str | None, shown: str
+) -> None:
+    screen = console()
+    executor = RayExecutor(RaySettings(address=address))
+    with SearchProgress(4, "ndcg@20", console=screen) as progress:
+        progress.phase(executor.starting)
+    text = screen.file.getvalue()
+    assert f"{shown}, then putting the data in its object store" in text and "0/4 trials" in text
+    assert SerialExecutor.starting == ""  # nothing to wait on: the bar says nothing

