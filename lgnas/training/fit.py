@@ -25,6 +25,7 @@ from lgnas.models.recommender import GNNRecommender
 from lgnas.models.warm_start import ResumableCheckpoint
 from lgnas.training.result import StopReason, TrainResult
 from lgnas.training.settings import TrainSettings, spawned_processes
+from lgnas.trials import is_minimised
 
 # Lightning 2.6 calls a torch pytree API that torch 2.13 deprecates; nothing for users to do.
 warnings.filterwarnings("ignore", message=r"`isinstance\(treespec, LeafSpec\)` is deprecated")
@@ -93,9 +94,10 @@ def fit(
         ks=list(evaluation.ks),
     )
     monitor = f"val/{evaluation.monitor}"
-    best = BestWeights(monitor, mode="max")
+    mode = "min" if is_minimised(evaluation.monitor) else "max"
+    best = BestWeights(monitor, mode=mode)
     stopper = WarmupEarlyStopping(
-        warmup=evaluation.warmup, monitor=monitor, mode="max", patience=evaluation.patience
+        warmup=evaluation.warmup, monitor=monitor, mode=mode, patience=evaluation.patience
     )
     trainer_args: dict[str, Any] = dict(settings.trainer)
     if max_epochs is not None:

@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lgnas.errors import ConfigError
+from lgnas.metrics import RANKING_METRICS, ranking_keys
 from lgnas.settings import check_number, from_mapping
 
 METRICS = ("recall", "ndcg", "precision", "hit", "mrr")
+"""The metrics evaluated by default; ``eval.metrics`` may name any of ``RANKING_METRICS``."""
 
 
 @dataclass(frozen=True)
@@ -19,9 +21,11 @@ class EvalSettings:
     """The ``eval`` config group: full-ranking evaluation and early stopping.
 
     Attributes:
-        metrics: Ranking metrics computed on validation and test (see :data:`METRICS`).
-        ks: Cut-offs each metric is computed at.
-        monitor: The validation metric early stopping and the best weights follow.
+        metrics: Ranking metrics computed on validation and test, from
+            :data:`lgnas.metrics.RANKING_METRICS` (default :data:`METRICS`).
+        ks: Cut-offs each top-K metric is computed at (``auc`` has none).
+        monitor: The validation metric early stopping and the best weights follow, in its
+            own direction (:func:`lgnas.trials.is_minimised`).
         batch_size: Users scored per full-ranking batch.
         patience: Validation checks without improvement before training stops.
         warmup: Epochs before patience starts counting (graph models' validation score dips
@@ -38,9 +42,11 @@ class EvalSettings:
     def __post_init__(self) -> None:
         object.__setattr__(self, "metrics", tuple(self.metrics))
         object.__setattr__(self, "ks", tuple(self.ks))
-        unknown = [m for m in self.metrics if m not in METRICS]
+        unknown = [m for m in self.metrics if m not in RANKING_METRICS]
         if unknown or not self.metrics:
-            raise ConfigError(f"eval.metrics={list(self.metrics)}: choose from {list(METRICS)}")
+            raise ConfigError(
+                f"eval.metrics={list(self.metrics)}: choose from {list(RANKING_METRICS)}"
+            )
         for k in self.ks:
             check_number("eval.ks", k, minimum=1, integer=True)
         check_number("eval.batch_size", self.batch_size, minimum=1, integer=True)
@@ -54,8 +60,9 @@ class EvalSettings:
 
     @property
     def logged(self) -> tuple[str, ...]:
-        """Every ``metric@k`` evaluated, e.g. ``ndcg@20``."""
-        return tuple(f"{m}@{k}" for m in self.metrics for k in self.ks)
+        """Every metric key evaluated: ``metric@k`` for top-K metrics (``ndcg@20``), the bare
+        name for whole-ranking ones (``auc``)."""
+        return ranking_keys(self.metrics, self.ks)
 
 
 @dataclass(frozen=True)
