@@ -9,6 +9,8 @@ Config schema (a mapping; Hydra ``DictConfig`` works)::
                               # Omit for synthetic; for pyg it is the download root
                               # (default ~/.cache/lgnas/pyg/<name>).
     rating_threshold: float | null   # keep rating >= threshold (default null: keep all)
+    click_threshold: float | null    # labelled impressions for task=ctr: rating >= it is a
+                              # click, below it shown but not clicked (default null: none)
     kcore: int                # k-core on users and items, 0 = off (default 0)
     dedup: bool               # one row per (user, item), latest kept (default true)
     subsample:                # optional: keep a seeded uniform sample of users (default off)
@@ -122,7 +124,7 @@ SPLITS: dict[str, Callable[..., Split]] = {
 
 _KEYS = (
     "name", "format", "path", "rating_threshold", "kcore", "dedup", "subsample", "split",
-    "options", "item_features",
+    "options", "item_features", "click_threshold",
 )  # fmt: skip
 _SUBSAMPLE_KEYS = ("users", "seed")
 _SPLIT_PROVIDED = ("data", "seed", "parts")
@@ -142,6 +144,12 @@ def prepare_dataset(cfg: Mapping[str, Any], seed: int) -> Split:
     threshold = cfg.get("rating_threshold")
     if threshold is not None and not _is_number(threshold):
         raise ConfigError(f"{where}: rating_threshold={threshold!r} must be a number or null.")
+    clicks = cfg.get("click_threshold")
+    if clicks is not None and (not _is_number(clicks) or data.rating is None):
+        raise ConfigError(
+            f"{where}: click_threshold={clicks!r} must be a number and the data needs a "
+            "rating (or 0/1 label) column to compare with it; set it to null otherwise."
+        )
     k = cfg.get("kcore", 0)
     if not isinstance(k, int) or isinstance(k, bool) or k < 0:
         raise ConfigError(f"{where}: kcore={k!r} must be an integer >= 0 (0 turns it off).")
@@ -166,6 +174,8 @@ def prepare_dataset(cfg: Mapping[str, Any], seed: int) -> Split:
         data, parts = _keep(data, parts, kcore_rows(data, k, k))
     data = compact(data)
     split = _split(data, parts, cfg, seed, where)
+    if clicks is not None:
+        split = dataclasses.replace(split, click_threshold=float(clicks))
     features = _section(cfg, "item_features", where)
     if features:
         split = dataclasses.replace(split, item_content=build_item_content(data, features))

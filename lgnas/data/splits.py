@@ -24,7 +24,9 @@ class Split:
     """The three parts of one dataset; ``cold_items`` lists items never seen in training.
 
     ``item_content`` holds the items' side features (text embeddings, metadata codes) when
-    the dataset config asks for them.
+    the dataset config asks for them. ``click_threshold`` makes the rows labelled
+    impressions for the click-through task: a row is a click when its rating reaches it, and
+    an impression shown but not clicked below it (``None``: every row is a positive).
     """
 
     train: Interactions
@@ -32,6 +34,21 @@ class Split:
     test: Interactions
     cold_items: np.ndarray | None = None
     item_content: ItemContent | None = None
+    click_threshold: float | None = None
+
+    def clicked(self, part: Interactions) -> np.ndarray:
+        """Each row's click label (bool) of a part of this split.
+
+        Raises:
+            DataError: The split has no click labels or ``part`` no ratings.
+        """
+        if self.click_threshold is None or part.rating is None:
+            raise DataError(
+                "this dataset has no click labels; the click-through task needs a dataset "
+                "config with click_threshold and a rating (or 0/1 label) column, e.g. "
+                "dataset=ml100k_ctr"
+            )
+        return part.rating >= self.click_threshold
 
 
 def split_random(

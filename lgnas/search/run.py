@@ -68,6 +68,9 @@ def search(job: SearchJob, output_dir: str | Path, show_progress: bool = True) -
     if best:
         arch, optim = evaluate.training_options(best[0][0].point)
         recipe = (arch.to_dict(), optim.to_dict())
+        if job.train.task == "ctr":  # trained with BCE on impressions: no ranking loss
+            recipe[1].pop("loss")
+            recipe[1].pop("num_negatives")
     users = split.train.user_ids
     verdict = verdict_lines(
         title=title,
@@ -78,6 +81,7 @@ def search(job: SearchJob, output_dir: str | Path, show_progress: bool = True) -
         recipe=recipe,
         trials_note=note,
         user=str(users[0]) if len(users) else None,
+        task=job.train.task,
     )
     write_search_reports(
         output_dir,
@@ -86,10 +90,19 @@ def search(job: SearchJob, output_dir: str | Path, show_progress: bool = True) -
         finals=finals,
         objective=settings.objective,
         objectives=[o.spec for o in settings.objective_list],
+        also=report_metrics(job),
         notes=[note, *prior_note(job)],
         verdict=verdict,
     )
     return SearchRun(outcome, finals, output_dir, verdict)
+
+
+def report_metrics(job: SearchJob) -> tuple[str, ...]:
+    """Test metrics the report shows after the objective: recall@20 for ranking, every other
+    evaluated metric for the click-through task (AUC, GAUC, LogLoss, accuracy)."""
+    if job.train.task == "ranking":
+        return ("recall@20",)
+    return tuple(m for m in job.train.eval.logged if m != job.search.objective)
 
 
 def search_progress(job: SearchJob) -> SearchProgress:
