@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -136,3 +137,30 @@ def test_fit_records_why_training_stopped(train_job, tmp_path: Path) -> None:
     save_result(timed, tmp_path, capped.optim)
     saved = json.loads((tmp_path / "metrics.json").read_text())
     assert saved["stop_reason"] == "time_limit" and saved["still_improving"] is True
+
+
+def test_f1_and_auc_are_evaluated_and_auc_can_drive_early_stopping(train_job) -> None:
+    from sklearn.metrics import roc_auc_score
+
+    job = train_job(
+        "model=mf", "trainer.max_epochs=2", "optim.lr=0.01",
+        "eval.metrics=[ndcg,f1,auc]", "eval.monitor=auc",
+    )  # fmt: skip
+    split = prepare_dataset(job.dataset, seed=0)
+    result = fit(job.architecture, job.optim, split, job.train, test=False)
+    assert set(result.valid) == {"val/ndcg@10", "val/ndcg@20", "val/f1@10", "val/f1@20", "val/auc"}
+    assert result.best_epoch is not None
+    # The logged AUC is scikit-learn's per-user ROC AUC (ties one half), averaged over users,
+    # of validation items against every item not seen in training.
+    user_rep, item_rep = result.module.model()
+    scores = (user_rep @ item_rep.T).detach().numpy()
+    shown = np.ones(scores.shape, dtype=bool)
+    shown[split.train.user, split.train.item] = False
+    relevant = np.zeros(scores.shape, dtype=bool)
+    relevant[split.valid.user, split.valid.item] = True
+    per_user = [
+        roc_auc_score(relevant[user, shown[user]], scores[user, shown[user]])
+        for user in np.unique(split.valid.user)
+    ]
+    assert result.valid["val/auc"] == pytest.approx(sum(per_user) / len(per_user), rel=1e-5)
+    assert result.valid["val/auc"] > 0.8

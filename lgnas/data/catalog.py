@@ -19,6 +19,8 @@ Config schema (a mapping; Hydra ``DictConfig`` works)::
                               # check its SHA-256, convert it and read it there
                               # (lgnas.data.fetch; ml100k: GroupLens's ml-100k.zip)
     rating_threshold: float | null   # keep rating >= threshold (default null: keep all)
+    click_threshold: float | null    # labelled impressions for task=ctr: rating >= it is a
+                              # click, below it shown but not clicked (default null: none)
     kcore: int                # k-core on users and items, 0 = off (default 0)
     dedup: last | first | max | false   # one row per (user, item): the latest (by
                               #   timestamp, else file order), the earliest, or the
@@ -156,7 +158,7 @@ SPLITS: dict[str, Callable[..., Split]] = {
 
 _KEYS = (
     "name", "format", "path", "train", "valid", "test", "unseen", "fetch", "rating_threshold",
-    "kcore", "dedup", "subsample", "split", "options", "item_features",
+    "kcore", "dedup", "subsample", "split", "options", "item_features", "click_threshold",
 )  # fmt: skip
 _SUBSAMPLE_KEYS = ("users", "seed")
 _SPLIT_PROVIDED = ("data", "parts")
@@ -185,6 +187,12 @@ def prepare_dataset(cfg: Mapping[str, Any], seed: int) -> Split:
     threshold = cfg.get("rating_threshold")
     if threshold is not None and not _is_number(threshold):
         raise ConfigError(f"{where}: rating_threshold={threshold!r} must be a number or null.")
+    clicks = cfg.get("click_threshold")
+    if clicks is not None and (not _is_number(clicks) or data.rating is None):
+        raise ConfigError(
+            f"{where}: click_threshold={clicks!r} must be a number and the data needs a "
+            "rating (or 0/1 label) column to compare with it; set it to null otherwise."
+        )
     k = cfg.get("kcore", 0)
     if not isinstance(k, int) or isinstance(k, bool) or k < 0:
         raise ConfigError(f"{where}: kcore={k!r} must be an integer >= 0 (0 turns it off).")
@@ -221,6 +229,8 @@ def prepare_dataset(cfg: Mapping[str, Any], seed: int) -> Split:
         *(where, f"{data.num_users:,}", f"{data.num_items:,}", f"{len(data):,}"),
         time.perf_counter() - started,
     )
+    if clicks is not None:
+        split = dataclasses.replace(split, click_threshold=float(clicks))
     features = _section(cfg, "item_features", where)
     if features:
         split = dataclasses.replace(split, item_content=build_item_content(data, features))

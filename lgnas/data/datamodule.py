@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import lightning as L
 import numpy as np
@@ -113,7 +113,34 @@ class BatchShards(torch.utils.data.IterableDataset):
                 yield tuple(part[share] for part in batch)
 
 
-class RecDataModule(L.LightningDataModule):
+class EpochBatchesModule(L.LightningDataModule):
+    """What every task's data module shares: training batches drawn per epoch from
+    ``seed + epoch`` (``train_batches``), shared among DDP processes, and the epoch counter
+    saved in Lightning checkpoints so a resumed fit draws the batches an uninterrupted one
+    would have drawn."""
+
+    # An iterable of batches with an ``epoch``; ``user`` and ``batch_size`` for BatchShards.
+    train_batches: Any
+
+    def state_dict(self) -> dict[str, int]:
+        """The next training epoch's number."""
+        return {"epoch": self.train_batches.epoch}
+
+    def load_state_dict(self, state_dict: dict[str, int]) -> None:
+        self.train_batches.epoch = int(state_dict["epoch"])
+
+    def _rank(self) -> tuple[int, int]:
+        """This process's rank and the number of processes (1 unless under DDP)."""
+        trainer = self.trainer
+        return (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
+
+    def train_dataloader(self) -> DataLoader:
+        rank, world = self._rank()
+        batches = self.train_batches if world == 1 else BatchShards(self.train_batches, rank, world)
+        return DataLoader(batches, batch_size=None)
+
+
+class RecDataModule(EpochBatchesModule):
     """Serves one :class:`Split`: the training graph, BPR batches, and evaluation batches.
 
     Args:
@@ -143,24 +170,6 @@ class RecDataModule(L.LightningDataModule):
         self.eval_batch_size = eval_batch_size
         self._train_index = UserItemIndex([train], self.num_users)
         self._seen_at_test = UserItemIndex([train, split.valid], self.num_users)
-
-    def state_dict(self) -> dict[str, int]:
-        """The next training epoch's number, saved in Lightning checkpoints: a fit resumed from
-        one draws the batches an uninterrupted fit would have drawn."""
-        return {"epoch": self.train_batches.epoch}
-
-    def load_state_dict(self, state_dict: dict[str, int]) -> None:
-        self.train_batches.epoch = int(state_dict["epoch"])
-
-    def _rank(self) -> tuple[int, int]:
-        """This process's rank and the number of processes (1 unless under DDP)."""
-        trainer = self.trainer
-        return (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
-
-    def train_dataloader(self) -> DataLoader:
-        rank, world = self._rank()
-        batches = self.train_batches if world == 1 else BatchShards(self.train_batches, rank, world)
-        return DataLoader(batches, batch_size=None)
 
     def _eval_dataloader(self, seen: UserItemIndex, part: Interactions) -> DataLoader:
         relevant = UserItemIndex([part], self.num_users)

@@ -46,7 +46,27 @@ class NegativeSampler:
         return item.view(-1, num)
 
 
-class BPRBatches(torch.utils.data.IterableDataset):
+class ShuffledEpochs(torch.utils.data.IterableDataset):
+    """Batches over ``num_rows`` rows, every row once per epoch, in an order drawn from
+    ``seed + epoch``, so the same seed replays the same batches (and a resumed fit that
+    restores ``epoch`` draws what an uninterrupted one would have)."""
+
+    def __init__(self, num_rows: int, batch_size: int, seed: int) -> None:
+        super().__init__()
+        self.num_rows, self.batch_size, self.seed = num_rows, batch_size, seed
+        self.epoch = 0
+
+    def __len__(self) -> int:
+        return -(-self.num_rows // self.batch_size)
+
+    def _next_epoch(self) -> tuple[torch.Generator, Tensor]:
+        """This epoch's generator and its row order; counts the epoch."""
+        generator = torch.Generator().manual_seed(self.seed + self.epoch)
+        self.epoch += 1
+        return generator, torch.randperm(self.num_rows, generator=generator)
+
+
+class BPRBatches(ShuffledEpochs):
     """One epoch = every training interaction once, shuffled, each with fresh negatives.
 
     Epoch ``e`` is drawn from ``seed + e``, so the same seed replays the same batches.
@@ -62,19 +82,13 @@ class BPRBatches(torch.utils.data.IterableDataset):
         num_negatives: int,
         seed: int,
     ) -> None:
-        super().__init__()
+        super().__init__(len(user), batch_size, seed)
         self.user, self.item = user.long(), item.long()
         self.sampler = NegativeSampler(self.user, self.item, num_items)
-        self.batch_size, self.num_negatives, self.seed = batch_size, num_negatives, seed
-        self.epoch = 0
-
-    def __len__(self) -> int:
-        return -(-len(self.user) // self.batch_size)
+        self.num_negatives = num_negatives
 
     def __iter__(self) -> Iterator[tuple[Tensor, Tensor, Tensor]]:
-        generator = torch.Generator().manual_seed(self.seed + self.epoch)
-        self.epoch += 1
-        order = torch.randperm(len(self.user), generator=generator)
+        generator, order = self._next_epoch()
         user, item = self.user[order], self.item[order]
         negatives = self.sampler.sample(user, self.num_negatives, generator)
         for start in range(0, len(user), self.batch_size):

@@ -26,7 +26,10 @@ class Split:
     ``item_content`` holds the items' side features (text embeddings, metadata codes) when
     the dataset config asks for them. ``seed`` is the seed of what the split drew at random
     (``None`` when nothing was drawn) and ``note`` says in one line how it was made, for
-    reports; :func:`lgnas.data.catalog.prepare_dataset` fills both.
+    reports; :func:`lgnas.data.catalog.prepare_dataset` fills both. ``click_threshold`` makes
+    the rows labelled impressions for the click-through task: a row is a click when its rating
+    reaches it, and an impression shown but not clicked below it (``None``: every row is a
+    positive).
     """
 
     train: Interactions
@@ -36,6 +39,21 @@ class Split:
     item_content: ItemContent | None = None
     seed: int | None = None
     note: str = ""
+    click_threshold: float | None = None
+
+    def clicked(self, part: Interactions) -> np.ndarray:
+        """Each row's click label (bool) of a part of this split.
+
+        Raises:
+            DataError: The split has no click labels or ``part`` no ratings.
+        """
+        if self.click_threshold is None or part.rating is None:
+            raise DataError(
+                "this dataset has no click labels; the click-through task needs a dataset "
+                "config with click_threshold and a rating (or 0/1 label) column, e.g. "
+                "dataset=ml100k_ctr"
+            )
+        return part.rating >= self.click_threshold
 
 
 def split_random(

@@ -19,7 +19,7 @@ COMBINATIONS = ("last", "mean", "sum", "concat", "weighted")
 TRANSFORMS = ("none", "linear")
 ACTIVATIONS = ("identity", "relu", "leaky_relu", "tanh", "sigmoid", "elu")
 NORMALISATIONS = ("symmetric", "left", "none")
-SCORES = ("dot", "cosine")
+SCORES = ("dot", "cosine", "mlp", "linear")  # mlp and linear: click-through task only
 MAX_LAYERS = 4
 _OPS_HINT = " (the registered ops; `python -m lgnas.models` lists them with their papers)"
 # Node k >= 2 of a layer's cell: its op and input keys. Node 1's op is ``op``, its input the
@@ -138,6 +138,9 @@ class Architecture:
             output: ``sum``, ``mean``, ``concat`` (projected back to ``dim``) or ``attention``.
             Node and merge keys hold ``None`` in layers whose cell lacks the node (or, for the
             merge, has one node), whatever was given there.
+            The click-through task scores each pair with a pointwise head
+            (:class:`~lgnas.models.pointwise.PointwiseHead`, biases added), which also offers
+            ``mlp`` (over ``[u, i, u * i]``) and ``linear`` (the biases alone).
     """
 
     num_layers: int = 3
@@ -271,6 +274,12 @@ PRESETS: dict[str, dict[str, Any]] = {
         "dropout": 0.1,
         "layer_l2norm": True,
     },
+    # Click-through baselines (task=ctr), whose pointwise head adds user, item and global
+    # biases. FM (Rendle, ICDM 2010) over the user and item id fields is biased MF; in
+    # ranking it is mf. LR: logistic regression on the ids, the biases alone (dim 1: the
+    # unused embedding table stays tiny).
+    "fm": {"num_layers": 0},
+    "lr": {"num_layers": 0, "dim": 1, "score": "linear"},
 }
 
 

@@ -1,8 +1,10 @@
-"""Lightning module that trains any :class:`GNNRecommender` and evaluates it by full ranking."""
+"""Lightning modules around a :class:`GNNRecommender`: what every task's training shares, and
+the ranking task's (ranking losses, full-ranking evaluation)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import lightning as L
 import torch
@@ -11,10 +13,84 @@ from torch import Tensor
 from lgnas.errors import ConfigError
 from lgnas.metrics import RankingMetrics
 from lgnas.models.losses import EVERY_ITEM_LOSSES, get_loss
+from lgnas.models.pointwise import POINTWISE_SCORES
 from lgnas.models.recommender import GNNRecommender
 
 
-class RecommenderModule(L.LightningModule):
+class RepresentationModule(L.LightningModule):
+    """What training a GNN recommender shares across tasks: the representations computed
+    once per evaluation pass, the epoch's mean loss logged once (and checked for
+    divergence), the metrics logged and reset at the end of a pass, and fused Adam.
+
+    A subclass calls ``save_hyperparameters`` with ``lr`` and ``weight_decay`` among them,
+    returns :meth:`_add_loss` from ``training_step`` and sets ``val_metrics`` and
+    ``test_metrics`` (anything with ``compute`` and ``reset``).
+    """
+
+    def __init__(self, model: GNNRecommender) -> None:
+        super().__init__()
+        self.model = model
+        self._cached: tuple[Tensor, Tensor] | None = None
+        self._epoch_loss, self._epoch_steps = torch.zeros(()), 0
+
+    def _add_loss(self, total: Tensor) -> Tensor:
+        """Count a step's loss towards the epoch mean; returns it for ``training_step``."""
+        # Summed here and logged once per epoch: per-step self.log costs as much as a
+        # sparse product on small graphs.
+        self._epoch_loss += total.detach()
+        self._epoch_steps += 1
+        return total
+
+    def on_train_epoch_start(self) -> None:
+        self._epoch_loss = torch.zeros((), device=self.device)
+        self._epoch_steps = 0
+
+    def on_train_epoch_end(self) -> None:
+        if not self._epoch_steps:
+            return
+        mean = self._epoch_loss / self._epoch_steps
+        # Checked once per epoch: a NaN step poisons the sum, and no step waits on the host.
+        if not torch.isfinite(mean):
+            raise FloatingPointError(f"training loss became {float(mean)} (diverged)")
+        self.log("train/loss", mean, sync_dist=True)
+
+    # Evaluation: representations are computed once per evaluation pass, then every batch is
+    # scored from them.
+    def _representations(self) -> tuple[Tensor, Tensor]:
+        if self._cached is None:
+            self._cached = self.model()
+        return self._cached
+
+    def _clear(self) -> None:
+        self._cached = None
+
+    on_validation_epoch_start = on_test_epoch_start = _clear
+
+    def _log_metrics(self, metrics: Any) -> None:
+        self.log_dict(metrics.compute(), prog_bar=False)
+        metrics.reset()
+        self._clear()
+
+    def on_validation_epoch_end(self) -> None:
+        self._log_metrics(self.val_metrics)
+
+    def on_test_epoch_end(self) -> None:
+        self._log_metrics(self.test_metrics)
+
+    def optimizer_groups(self) -> list[dict]:
+        """Adam's parameter groups: the model's (its own learning rates inside)."""
+        return self.model.optimizer_groups(self.hparams.lr)
+
+    def configure_optimizers(self) -> torch.optim.Optimizer:
+        return torch.optim.Adam(
+            self.optimizer_groups(),
+            lr=self.hparams.lr,
+            weight_decay=self.hparams.weight_decay,
+            fused=True,
+        )
+
+
+class RecommenderModule(RepresentationModule):
     """Ranking-loss training with LightGCN-style L2 regularisation; full-ranking evaluation.
 
     The regulariser is ``reg * (|e_u|² + |e_i|² + |e_j|²) / (2 B)`` on the batch's raw ID
@@ -44,17 +120,19 @@ class RecommenderModule(L.LightningModule):
         metrics: Sequence[str] = ("recall", "ndcg", "precision", "hit", "mrr"),
         ks: Sequence[int] = (10, 20),
     ) -> None:
-        super().__init__()
+        super().__init__(model)
         if not temperature > 0:
             raise ConfigError(f"optim.temperature={temperature!r} must be > 0")
+        if model.architecture.score in POINTWISE_SCORES:
+            raise ConfigError(
+                f"architecture score={model.architecture.score!r} scores one (user, item) pair "
+                "at a time, for task=ctr; ranking scores every item by 'dot' or 'cosine'"
+            )
         self.save_hyperparameters(ignore=["model"])
-        self.model = model
         self.loss_fn = get_loss(loss)
         self.scores_every_item = loss in EVERY_ITEM_LOSSES
         self.val_metrics = RankingMetrics(metrics, ks, prefix="val/")
         self.test_metrics = RankingMetrics(metrics, ks, prefix="test/")
-        self._cached: tuple[Tensor, Tensor] | None = None
-        self._epoch_loss, self._epoch_steps = torch.zeros(()), 0
 
     def training_step(self, batch: tuple[Tensor, Tensor, Tensor], batch_idx: int) -> Tensor:
         users, pos, neg = batch
@@ -67,41 +145,11 @@ class RecommenderModule(L.LightningModule):
             neg_scores = (u.unsqueeze(1) * item_rep[neg]).sum(-1)
         tau = self.hparams.temperature
         loss = self.loss_fn(pos_scores / tau, neg_scores / tau)
-        total = loss + self.hparams.reg * self.model.batch_l2(users, pos, neg)
-        # Summed here and logged once per epoch: per-step self.log costs as much as a
-        # sparse product on small graphs.
-        self._epoch_loss += total.detach()
-        self._epoch_steps += 1
-        return total
+        return self._add_loss(loss + self.hparams.reg * self.model.batch_l2(users, pos, neg))
 
     def on_train_batch_start(self, batch: tuple[Tensor, Tensor, Tensor], batch_idx: int) -> None:
         # A LoRA-fine-tuned text encoder re-encodes only this batch's items (lgnas.text.lora).
         self.model.set_batch_items(batch[1], batch[2])
-
-    def on_train_epoch_start(self) -> None:
-        self._epoch_loss = torch.zeros((), device=self.device)
-        self._epoch_steps = 0
-
-    def on_train_epoch_end(self) -> None:
-        if not self._epoch_steps:
-            return
-        mean = self._epoch_loss / self._epoch_steps
-        # Checked once per epoch: a NaN step poisons the sum, and no step waits on the host.
-        if not torch.isfinite(mean):
-            raise FloatingPointError(f"training loss became {float(mean)} (diverged)")
-        self.log("train/loss", mean, sync_dist=True)
-
-    # Evaluation: representations are computed once per evaluation pass, then every batch of
-    # users is scored against all items.
-    def _representations(self) -> tuple[Tensor, Tensor]:
-        if self._cached is None:
-            self._cached = self.model()
-        return self._cached
-
-    def _clear(self) -> None:
-        self._cached = None
-
-    on_validation_epoch_start = on_test_epoch_start = _clear
 
     def _rank(self, batch: tuple[Tensor, ...], metrics: RankingMetrics) -> None:
         users, seen_row, seen_item, rel_row, rel_item = batch
@@ -115,22 +163,3 @@ class RecommenderModule(L.LightningModule):
 
     def test_step(self, batch: tuple[Tensor, ...], batch_idx: int) -> None:
         self._rank(batch, self.test_metrics)
-
-    def _log_metrics(self, metrics: RankingMetrics) -> None:
-        self.log_dict(metrics.compute(), prog_bar=False)
-        metrics.reset()
-        self._clear()
-
-    def on_validation_epoch_end(self) -> None:
-        self._log_metrics(self.val_metrics)
-
-    def on_test_epoch_end(self) -> None:
-        self._log_metrics(self.test_metrics)
-
-    def configure_optimizers(self) -> torch.optim.Optimizer:
-        return torch.optim.Adam(
-            self.model.optimizer_groups(self.hparams.lr),
-            lr=self.hparams.lr,
-            weight_decay=self.hparams.weight_decay,
-            fused=True,
-        )

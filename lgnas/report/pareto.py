@@ -66,6 +66,7 @@ def within_budget(
         t
         for t in front
         if t is not best
-        and t.objective >= (1.0 - tolerance) * best.objective
+        # abs: a minimised metric's objective (its utility) is negative.
+        and t.objective >= best.objective - tolerance * abs(best.objective)
         and cost.value(t) <= size * cost.value(best)
     ]

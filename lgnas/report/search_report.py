@@ -19,6 +19,7 @@ def write_search_reports(
     finals: dict[str, dict[str, Any]],
     objective: str,
     objectives: Sequence[str],
+    also: Sequence[str] = ("recall@20",),
     notes: Sequence[str] = (),
     verdict: Sequence[str] = (),
 ) -> None:
@@ -29,6 +30,7 @@ def write_search_reports(
         finals: The retrained finalists and baselines (see :func:`write_report`).
         objective: The validation metric searched (``ndcg@20``).
         objectives: ``search.objectives`` specs (the objective alone when single).
+        also: Test metrics shown after the objective in the report's table.
         notes: Lines closing ``report.md``.
         verdict: Lines opening ``report.md`` (:func:`lgnas.report.verdict.verdict_lines`).
     """
@@ -37,7 +39,7 @@ def write_search_reports(
         output_dir / "report.md",
         title=title,
         finals=finals,
-        metrics=[objective, "recall@20"],
+        metrics=[objective, *also],
         notes=notes,
         verdict=verdict,
     )

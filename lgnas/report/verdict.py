@@ -60,8 +60,12 @@ def _recipe(optim: Mapping[str, Any]) -> str:
         detail.append(f"τ {float(optim['temperature']):g}")
     if int(optim.get("num_negatives", 1)) > 1:
         detail.append(f"{optim['num_negatives']} negatives")
-    loss = f"{optim.get('loss', '?')} loss" + (f" ({', '.join(detail)})" if detail else "")
-    parts = [loss, f"lr {float(optim.get('lr', 0.0)):g}"]
+    # Without a loss (the click-through task's BCE is fixed) the temperature stands alone.
+    if "loss" in optim:
+        parts = [f"{optim['loss']} loss" + (f" ({', '.join(detail)})" if detail else "")]
+    else:
+        parts = detail
+    parts.append(f"lr {float(optim.get('lr', 0.0)):g}")
     if float(optim.get("reg", 0.0)):
         parts.append(f"reg {float(optim['reg']):g}")
     if float(optim.get("weight_decay", 0.0)):
@@ -104,6 +108,7 @@ def verdict_lines(
     recipe: tuple[Mapping[str, Any], Mapping[str, Any]] | None = None,
     trials_note: str | None = None,
     user: str | None = None,
+    task: str = "ranking",
 ) -> list[str]:
     """The search's verdict in at most :data:`MAX_LINES` lines.
 
@@ -121,6 +126,8 @@ def verdict_lines(
         recipe: The best found architecture's ``arch`` and ``optim`` mappings, if any.
         trials_note: One line on the trials behind the search.
         user: An original user id of the data, for the recommendation command.
+        task: The search's task; the training command names it unless it is ``ranking``,
+            and only a ranking model gets the recommendation command.
     """
     lines = [title + (f". {trials_note}" if trials_note else "")]
     lines.append("Found: " + (describe_model(*recipe) if recipe else "nothing (no trial ok)"))
@@ -145,10 +152,11 @@ def verdict_lines(
     if best_file.is_file():
         tail.append(
             f"Train it again: python -m lgnas.train model=file model.path={best_file} "
-            f"dataset={dataset}"
+            f"dataset={dataset}" + ("" if task == "ranking" else f" task={task}")
         )
     found = finals.get("found-1")
-    if found is not None and "error" not in found:  # lgnas.recommend serves final/found-1
+    # lgnas.recommend ranks items with final/found-1: a ranking model's work.
+    if found is not None and "error" not in found and task == "ranking":
         tail.append(
             f"Recommend with it: python -m lgnas.recommend run={run_dir} user={user or '<id>'}"
         )

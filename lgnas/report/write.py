@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lgnas.trials import Candidate, TrialResult
+from lgnas.trials import Candidate, TrialResult, is_minimised, metric_utility
 
 
 def write_leaderboard(
     trials: Sequence[tuple[Candidate, TrialResult]], path: Path, objective: str
 ) -> None:
-    """Every trial as a CSV row, best objective first, failed trials last with their error."""
+    """Every trial as a CSV row, best objective first, failed trials last with their error.
+
+    The ``objective`` column holds the metric's value (a trial's objective is its utility,
+    negated for a minimised metric such as ``logloss``)."""
     ranked = sorted(trials, key=lambda t: (not t[1].ok, -(t[1].objective or 0.0), t[0].id))
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -37,7 +41,9 @@ def write_leaderboard(
                 [
                     rank,
                     candidate.id,
-                    "" if result.objective is None else f"{result.objective:.6f}",
+                    ""
+                    if result.objective is None
+                    else f"{metric_utility(objective, result.objective):.6f}",
                     result.status,
                     int(result.cost.get("parameters", 0)),
                     f"{result.cost.get('seconds', 0.0):.2f}",
@@ -143,14 +149,21 @@ def compare_finals(finals: Mapping[str, Mapping[str, Any]], metric: str) -> Comp
         reasons = [f"{', '.join(names)} {CUT_SHORT[why]}" for why, names in short.items()]
         why = f"Not a valid comparison on test {metric}, so no gain is claimed: "
         return Comparison(metric, why_not=why + "; ".join(reasons) + ".")
-    best_name = max(trained, key=lambda n: trained[n]["test"].get(key, float("-inf")))
+
+    def utility(name: str) -> float:
+        value = trained[name]["test"].get(key)
+        return -math.inf if value is None else metric_utility(metric, value)
+
+    best_name = max(trained, key=utility)
     best = trained[best_name]["test"].get(key)
     mine = found[1]["test"].get(key)
-    if mine is None or not best:
+    if mine is None or not best or (is_minimised(metric) and not mine):
         why = f"the best baseline ({best_name}) scores {best}."
         return Comparison(metric, baseline=best_name, why_not=none + why)
+    # The gain is the relative improvement: a lower value is the gain of a minimised metric.
+    gain = best / mine - 1.0 if is_minimised(metric) else mine / best - 1.0
     unknown = tuple(name for name, f in compared.items() if f.get("stop_reason") is None)
-    return Comparison(metric, gain=mine / best - 1.0, baseline=best_name, unknown=unknown)
+    return Comparison(metric, gain=gain, baseline=best_name, unknown=unknown)
 
 
 def comparison_headline(finals: Mapping[str, Mapping[str, Any]], metric: str) -> str:

@@ -16,7 +16,7 @@ from lgnas.search.latency import latency_ms_per_1k_users
 from lgnas.space import split_point
 from lgnas.training import TrainSettings, fit
 from lgnas.training.distributed import LIGHTNING_LOGGERS
-from lgnas.trials import Point, TrialResult, trial_folder
+from lgnas.trials import Point, TrialResult, metric_utility, trial_folder
 
 
 def quiet_lightning() -> None:
@@ -38,7 +38,8 @@ class TrialEvaluator:
         optim: The training recipe a point's training keys update.
         settings: Seed, threads, evaluation and Trainer settings of every trial.
         split: The prepared dataset split, shared by every trial.
-        objective: Validation metric to maximise, e.g. ``ndcg@20``.
+        objective: Validation metric searched, e.g. ``ndcg@20``; the result's objective is
+            its utility (negated when the metric is minimised, as ``logloss``).
         max_seconds: Training time limit per trial; a trial that reaches it is scored with
             its best weights so far (its ``cost`` shows the epochs it managed).
         log_dir: Where each trial logs its epochs (``<log_dir>/<trial_folder(...)>``), when
@@ -70,7 +71,7 @@ class TrialEvaluator:
         # Trials keep the text encoder frozen; LoRA fine-tuning (item_features.text.finetune)
         # is for the final retrains, which train on the unmodified split.
         self.split = frozen_text(split)
-        self.objective = f"val/{objective}"
+        self.metric, self.objective = objective, f"val/{objective}"
         self.max_seconds = max_seconds
         self.log_dir = log_dir
         quiet_lightning()
@@ -122,7 +123,8 @@ class TrialEvaluator:
                 cost=cost,
                 fidelity=fidelity,
             )
-        return TrialResult(objective=value, metrics=result.valid, cost=cost, fidelity=fidelity)
+        utility = metric_utility(self.metric, value)
+        return TrialResult(objective=utility, metrics=result.valid, cost=cost, fidelity=fidelity)
 
     def _checkpoints(self, point: Point, fidelity: int | None) -> dict[str, Path | None]:
         """``fit``'s ``resume_from`` (this point's highest lower-fidelity checkpoint) and

@@ -33,7 +33,7 @@ from typing import Any
 
 from lgnas.errors import ConfigError
 from lgnas.space import SearchSpace
-from lgnas.trials import Point
+from lgnas.trials import Point, metric_utility
 from lgnas.trials.journal_file import read_lines
 
 logger = logging.getLogger(__name__)
@@ -177,8 +177,11 @@ def _best_points(
             metric,
             header.get("objective"),
         )
-    ranked = sorted(  # stable: on a tie the earlier trial first
-        ok, key=lambda r: -float(r["objective"] if own else r["metrics"][metric])
+    ranked = sorted(  # stable: on a tie the earlier trial first; objectives are utilities
+        ok,
+        key=lambda r: (
+            -(float(r["objective"]) if own else metric_utility(objective, r["metrics"][metric]))
+        ),
     )
     points: dict[str, Point] = {}
     considered: set[str] = set()  # the prior's own keys, so a repeated point counts once

@@ -13,7 +13,7 @@ from lightning.pytorch.callbacks import Timer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from lgnas.trials import Candidate, TrialResult
+from lgnas.trials import Candidate, TrialResult, metric_better, metric_utility
 
 
 class SearchProgress:
@@ -70,7 +70,10 @@ class SearchProgress:
         """Count a finished trial; ``best`` is the best result so far (``None``: none ok)."""
         self.finished += 1
         self.trial_seconds += float(result.cost.get("seconds", 0.0))
-        self.best = f"{self.objective}={best.objective:.4f}" if best else "-"
+        if best is None or best.objective is None:
+            self.best = "-"
+        else:  # an objective is a utility: shown as the metric's value
+            self.best = f"{self.objective}={metric_utility(self.objective, best.objective):.4f}"
         status = "" if result.ok else f"trial {candidate.id} failed: {result.error}"
         self.progress.update(self.task, advance=1, count=self._count(), left=self._left())
         self._show_trial(status)
@@ -140,7 +143,9 @@ class RetrainProgress(L.Callback):
         if trainer.sanity_checking or trainer.state.fn != "fit":
             return
         value = trainer.callback_metrics.get(self.monitor)
-        if value is not None and (self.best is None or float(value) > self.best):
+        if value is not None and (
+            self.best is None or metric_better(self.monitor, float(value), self.best)
+        ):
             self.best, self.best_epoch = float(value), trainer.current_epoch
 
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:

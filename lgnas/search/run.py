@@ -70,6 +70,9 @@ def search(job: SearchJob, output_dir: str | Path, show_progress: bool = True) -
     if best:
         arch, optim = evaluate.training_options(best[0][0].point)
         recipe = (arch.to_dict(), optim.to_dict())
+        if job.train.task == "ctr":  # trained with BCE on impressions: no ranking loss
+            recipe[1].pop("loss")
+            recipe[1].pop("num_negatives")
     users = split.train.user_ids
     verdict = verdict_lines(
         title=title,
@@ -80,6 +83,7 @@ def search(job: SearchJob, output_dir: str | Path, show_progress: bool = True) -
         recipe=recipe,
         trials_note=note,
         user=str(users[0]) if len(users) else None,
+        task=job.train.task,
     )
     write_search_reports(
         output_dir,
@@ -88,6 +92,7 @@ def search(job: SearchJob, output_dir: str | Path, show_progress: bool = True) -
         finals=finals,
         objective=settings.objective,
         objectives=[o.spec for o in settings.objective_list],
+        also=report_metrics(job),
         notes=[note, *([split.note] if split.note else []), *prior_note(job), *spent_note(outcome)],
         verdict=verdict,
     )
@@ -107,6 +112,14 @@ def search_identity(job: SearchJob, split: Any) -> dict[str, Any]:
     if drawn is not None and drawn != job.train.seed:
         identity["split_seed"] = drawn
     return identity
+
+
+def report_metrics(job: SearchJob) -> tuple[str, ...]:
+    """Test metrics the report shows after the objective: recall@20 for ranking, every other
+    evaluated metric for the click-through task (AUC, GAUC, LogLoss, accuracy)."""
+    if job.train.task == "ranking":
+        return ("recall@20",)
+    return tuple(m for m in job.train.eval.logged if m != job.search.objective)
 
 
 def search_progress(job: SearchJob) -> SearchProgress:

@@ -215,6 +215,7 @@ class SearchJob:
                 threads=config.get("threads"),
                 eval=config.get("eval"),
                 trainer=config.get("trainer"),
+                task=config.get("task"),
             ),
             search=from_mapping(SearchSettings, config.get("search"), "search"),
             executor=executor_settings(config.get("executor")),

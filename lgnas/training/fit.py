@@ -14,17 +14,21 @@ import torch
 from lightning.pytorch.callbacks import Callback, Timer
 from lightning.pytorch.loggers import CSVLogger, Logger, TensorBoardLogger
 
+from lgnas.data.clicks import ClickDataModule
 from lgnas.data.datamodule import RecDataModule
 from lgnas.data.splits import Split
+from lgnas.errors import ConfigError
 from lgnas.models.architecture import Architecture
 from lgnas.models.best_weights import BestWeights
+from lgnas.models.click_module import ClickModule
 from lgnas.models.early_stopping import WarmupEarlyStopping
-from lgnas.models.module import RecommenderModule
+from lgnas.models.module import RecommenderModule, RepresentationModule
 from lgnas.models.optim import Optim
 from lgnas.models.recommender import GNNRecommender
 from lgnas.models.warm_start import ResumableCheckpoint
 from lgnas.training.result import StopReason, TrainResult
 from lgnas.training.settings import TrainSettings, spawned_processes
+from lgnas.trials import is_minimised
 
 # Lightning 2.6 calls a torch pytree API that torch 2.13 deprecates; nothing for users to do.
 warnings.filterwarnings("ignore", message=r"`isinstance\(treespec, LeafSpec\)` is deprecated")
@@ -75,27 +79,12 @@ def fit(
     torch.set_num_threads(settings.threads)
     L.seed_everything(settings.seed, workers=True, verbose=False)
     evaluation = settings.eval
-    data = RecDataModule(
-        split,
-        batch_size=optim.batch_size,
-        num_negatives=optim.num_negatives,
-        eval_batch_size=evaluation.batch_size,
-        seed=settings.seed,
-    )
-    module = RecommenderModule(
-        GNNRecommender(architecture, data.graph, content=split.item_content),
-        loss=optim.loss,
-        lr=float(optim.lr),
-        weight_decay=float(optim.weight_decay),
-        reg=float(optim.reg),
-        temperature=float(optim.temperature),
-        metrics=list(evaluation.metrics),
-        ks=list(evaluation.ks),
-    )
+    data, module = task_parts(architecture, optim, split, settings)
     monitor = f"val/{evaluation.monitor}"
-    best = BestWeights(monitor, mode="max")
+    mode = "min" if is_minimised(evaluation.monitor) else "max"
+    best = BestWeights(monitor, mode=mode)
     stopper = WarmupEarlyStopping(
-        warmup=evaluation.warmup, monitor=monitor, mode="max", patience=evaluation.patience
+        warmup=evaluation.warmup, monitor=monitor, mode=mode, patience=evaluation.patience
     )
     trainer_args: dict[str, Any] = dict(settings.trainer)
     if max_epochs is not None:
@@ -130,6 +119,39 @@ def fit(
         stop_reason=stop,
         still_improving=still_improving,
     )
+
+
+def task_parts(
+    architecture: Architecture, optim: Optim, split: Split, settings: TrainSettings
+) -> tuple[L.LightningDataModule, RepresentationModule]:
+    """The data module and Lightning module of ``settings.task``: ranking (BPR-style batches,
+    full-ranking evaluation) or ctr (labelled impressions, a pointwise head, BCE)."""
+    evaluation, recipe = settings.eval, optim
+    common = {"lr": float(recipe.lr), "weight_decay": float(recipe.weight_decay)}
+    common.update(reg=float(recipe.reg), temperature=float(recipe.temperature))
+    if settings.task == "ctr":
+        clicks = ClickDataModule(
+            split, recipe.batch_size, eval_batch_size=evaluation.batch_size, seed=settings.seed
+        )
+        model = GNNRecommender(architecture, clicks.graph, content=split.item_content)
+        return clicks, ClickModule(model, metrics=list(evaluation.metrics), **common)
+    if split.click_threshold is not None:
+        raise ConfigError(
+            f"the dataset is labelled impressions (click_threshold={split.click_threshold:g}), "
+            "for task=ctr; rank on a dataset without click_threshold (e.g. dataset=ml100k)"
+        )
+    data = RecDataModule(
+        split,
+        batch_size=recipe.batch_size,
+        num_negatives=recipe.num_negatives,
+        eval_batch_size=evaluation.batch_size,
+        seed=settings.seed,
+    )
+    model = GNNRecommender(architecture, data.graph, content=split.item_content)
+    module = RecommenderModule(
+        model, loss=recipe.loss, metrics=list(evaluation.metrics), ks=list(evaluation.ks), **common
+    )
+    return data, module
 
 
 def _stop_reason(trainer: L.Trainer, stopper: WarmupEarlyStopping, start_epoch: int) -> StopReason:

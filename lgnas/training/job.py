@@ -41,6 +41,7 @@ class TrainJob:
             threads=config.get("threads"),
             eval=config.get("eval"),
             trainer=config.get("trainer"),
+            task=config.get("task"),
         )
         return cls(architecture, optim, config["dataset"], settings)
 

@@ -12,7 +12,7 @@ import torch
 import yaml
 
 from lgnas.models.architecture import Architecture
-from lgnas.models.module import RecommenderModule
+from lgnas.models.module import RepresentationModule
 from lgnas.models.optim import Optim
 
 StopReason = Literal["early_stop", "epoch_cap", "time_limit"]
@@ -39,7 +39,7 @@ class TrainResult:
     epochs: int  # the model's epochs in all, those of a resumed checkpoint included
     train_seconds: float
     num_parameters: int
-    module: RecommenderModule = field(repr=False)
+    module: RepresentationModule = field(repr=False)
     start_epoch: int = 0  # epochs the fit resumed after (``resume_from``); 0: from scratch
     stop_reason: StopReason | None = None
     still_improving: bool | None = None
@@ -51,7 +51,8 @@ class TrainResult:
 
 
 def save_result(result: TrainResult, output_dir: Path, optim: Optim) -> None:
-    """Write ``metrics.json``, ``architecture.yaml`` and ``model.pt`` (weights + architecture)."""
+    """Write ``metrics.json``, ``architecture.yaml`` and ``model.pt`` (weights + architecture;
+    a click-through model's pointwise head too, as ``head_state_dict``)."""
     output_dir.mkdir(parents=True, exist_ok=True)
     summary = {
         "valid": result.valid,
@@ -64,13 +65,14 @@ def save_result(result: TrainResult, output_dir: Path, optim: Optim) -> None:
         "still_improving": result.still_improving,
     }
     write_recipe(output_dir / "architecture.yaml", result.architecture, optim)
-    torch.save(
-        {
-            "architecture": result.architecture.to_dict(),
-            "state_dict": result.module.model.state_dict(),
-        },
-        output_dir / "model.pt",
-    )
+    saved = {
+        "architecture": result.architecture.to_dict(),
+        "state_dict": result.module.model.state_dict(),
+    }
+    head = getattr(result.module, "head", None)
+    if head is not None:
+        saved["head_state_dict"] = head.state_dict()
+    torch.save(saved, output_dir / "model.pt")
     # Last: a metrics.json marks a complete result (a search reuses such folders).
     (output_dir / "metrics.json").write_text(json.dumps(summary, indent=2))
 

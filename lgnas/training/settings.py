@@ -9,9 +9,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lgnas.errors import ConfigError
+from lgnas.metrics import CLICK_METRICS, RANKING_METRICS, ranking_keys
 from lgnas.settings import check_number, from_mapping
 
 METRICS = ("recall", "ndcg", "precision", "hit", "mrr")
+"""The metrics evaluated by default; ``eval.metrics`` may name any of ``RANKING_METRICS``."""
+
+TASK_METRICS: dict[str, tuple[str, ...]] = {
+    "ranking": RANKING_METRICS,
+    "ctr": tuple(CLICK_METRICS),
+}
+"""The metrics each task (``task``) evaluates: full ranking, or labelled impressions."""
 
 
 @dataclass(frozen=True)
@@ -19,9 +27,11 @@ class EvalSettings:
     """The ``eval`` config group: full-ranking evaluation and early stopping.
 
     Attributes:
-        metrics: Ranking metrics computed on validation and test (see :data:`METRICS`).
-        ks: Cut-offs each metric is computed at.
-        monitor: The validation metric early stopping and the best weights follow.
+        metrics: Metrics computed on validation and test, from the task's
+            :data:`TASK_METRICS` (default :data:`METRICS`, ranking's).
+        ks: Cut-offs each top-K metric is computed at (``auc`` has none).
+        monitor: The validation metric early stopping and the best weights follow, in its
+            own direction (:func:`lgnas.trials.is_minimised`).
         batch_size: Users scored per full-ranking batch.
         patience: Validation checks without improvement before training stops.
         warmup: Epochs before patience starts counting (graph models' validation score dips
@@ -38,9 +48,10 @@ class EvalSettings:
     def __post_init__(self) -> None:
         object.__setattr__(self, "metrics", tuple(self.metrics))
         object.__setattr__(self, "ks", tuple(self.ks))
-        unknown = [m for m in self.metrics if m not in METRICS]
+        known = dict.fromkeys(name for names in TASK_METRICS.values() for name in names)
+        unknown = [m for m in self.metrics if m not in known]
         if unknown or not self.metrics:
-            raise ConfigError(f"eval.metrics={list(self.metrics)}: choose from {list(METRICS)}")
+            raise ConfigError(f"eval.metrics={list(self.metrics)}: choose from {list(known)}")
         for k in self.ks:
             check_number("eval.ks", k, minimum=1, integer=True)
         check_number("eval.batch_size", self.batch_size, minimum=1, integer=True)
@@ -54,8 +65,9 @@ class EvalSettings:
 
     @property
     def logged(self) -> tuple[str, ...]:
-        """Every ``metric@k`` evaluated, e.g. ``ndcg@20``."""
-        return tuple(f"{m}@{k}" for m in self.metrics for k in self.ks)
+        """Every metric key evaluated: ``metric@k`` for top-K metrics (``ndcg@20``), the bare
+        name for whole-ranking ones (``auc``)."""
+        return ranking_keys(self.metrics, self.ks)
 
 
 @dataclass(frozen=True)
@@ -64,6 +76,9 @@ class TrainSettings:
 
     Attributes:
         seed: Seeds weights, negatives and batch order.
+        task: ``ranking`` (top-K recommendation, the default) or ``ctr`` (click-through
+            prediction on labelled impressions); it decides the data, the training and
+            which metrics ``eval`` may name.
         threads: Torch intra-op threads of the fit; the one place a training's thread
             count is set (an executor that reserves CPUs per trial sets it here).
         eval: Evaluation and early stopping.
@@ -75,12 +90,22 @@ class TrainSettings:
     threads: int = 1
     eval: EvalSettings = field(default_factory=EvalSettings)
     trainer: Mapping[str, Any] = field(default_factory=dict)
+    task: str = "ranking"
 
     def __post_init__(self) -> None:
         check_number("seed", self.seed, integer=True)
         check_number("threads", self.threads, minimum=1, integer=True)
         if isinstance(self.eval, Mapping):
             object.__setattr__(self, "eval", from_mapping(EvalSettings, self.eval, "eval"))
+        if self.task not in TASK_METRICS:
+            raise ConfigError(f"task={self.task!r}: choose from {list(TASK_METRICS)}")
+        wrong = [m for m in self.eval.metrics if m not in TASK_METRICS[self.task]]
+        if wrong:
+            raise ConfigError(
+                f"eval.metrics={list(self.eval.metrics)}: task={self.task} evaluates "
+                f"{list(TASK_METRICS[self.task])}, not {wrong}; choose among those (task=ctr "
+                "sets its own eval.metrics, eval.monitor and search.objective)"
+            )
         if not isinstance(self.trainer, Mapping):
             raise ConfigError(f"trainer={self.trainer!r} must be a mapping of Trainer arguments")
         object.__setattr__(self, "trainer", dict(self.trainer))
@@ -88,12 +113,24 @@ class TrainSettings:
 
     @classmethod
     def from_config(
-        cls, *, seed: Any, threads: Any, eval: Any = None, trainer: Any = None
+        cls,
+        *,
+        seed: Any,
+        threads: Any,
+        eval: Any = None,
+        trainer: Any = None,
+        task: Any = None,
     ) -> TrainSettings:
-        """From the plain values of the top-level ``seed`` and ``threads`` and the ``eval``
-        and ``trainer`` groups."""
+        """From the plain values of the top-level ``seed``, ``threads`` and ``task`` and the
+        ``eval`` and ``trainer`` groups."""
         evaluation = from_mapping(EvalSettings, eval, "eval")
-        return cls(seed=seed, threads=threads, eval=evaluation, trainer=dict(trainer or {}))
+        return cls(
+            seed=seed,
+            threads=threads,
+            eval=evaluation,
+            trainer=dict(trainer or {}),
+            task=task or "ranking",
+        )
 
     def replace(self, **changes: Any) -> TrainSettings:
         """A copy with some fields changed (``trainer`` entries merge into the current ones)."""
@@ -102,12 +139,15 @@ class TrainSettings:
         return dataclasses.replace(self, **changes)
 
     def identity(self) -> dict[str, Any]:
-        """Plain values that decide what a fit computes, as a search journal records them."""
+        """Plain values that decide what a fit computes, as a search journal records them
+        (the task only when it is not ranking, so earlier journals still resume)."""
+        task = {} if self.task == "ranking" else {"task": self.task}
         return {
             "eval": dataclasses.asdict(self.eval),
             "trainer": dict(self.trainer),
             "threads": self.threads,
             "seed": self.seed,
+            **task,
         }
 
 

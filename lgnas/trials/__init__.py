@@ -23,8 +23,12 @@ from lgnas.trials.dominance import (
 )
 from lgnas.trials.objectives import (
     COSTS,
+    MINIMISED_METRICS,
     Objective,
     Scored,
+    is_minimised,
+    metric_better,
+    metric_utility,
     parse_objectives,
     utilities,
 )
@@ -32,6 +36,7 @@ from lgnas.trials.trial import Candidate, Point, TrialResult, trial_folder
 
 __all__ = [
     "COSTS",
+    "MINIMISED_METRICS",
     "Candidate",
     "Objective",
     "Point",
@@ -41,6 +46,9 @@ __all__ = [
     "crowded_ranks",
     "crowding_distance",
     "dominates",
+    "is_minimised",
+    "metric_better",
+    "metric_utility",
     "nondominated_fronts",
     "parse_objectives",
     "trial_folder",

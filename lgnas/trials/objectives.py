@@ -2,10 +2,14 @@
 
 ``search.objectives`` lists them, e.g. ``[ndcg@20, -parameters]`` or ``[ndcg@20, -latency,
 -train_seconds]``. A bare name is maximised, a leading ``-`` minimises it. Exactly one entry
-is the quality objective, which must be ``search.objective`` (its value is
+is the quality objective, which must be ``search.objective`` (its utility is
 :attr:`TrialResult.objective`); every other entry is a cost the evaluator records in
 ``TrialResult.cost``. The objective vector is therefore derived from what the journal already
 holds (``objective`` and ``cost``), never stored twice.
+
+A metric's direction is its own: most are maximised, those in :data:`MINIMISED_METRICS`
+(LogLoss) minimised, whichever way it is asked for. :func:`metric_utility` turns a value
+into the utility every strategy maximises, so ``search.objective=logloss`` needs no sign.
 """
 
 from __future__ import annotations
@@ -24,6 +28,25 @@ COSTS = {
     "train_seconds": "train_seconds",
 }
 EXAMPLE = "[ndcg@20, -parameters]"
+
+MINIMISED_METRICS = frozenset({"logloss"})
+"""Validation metrics where lower is better (``lgnas.metrics`` classes with
+``higher_is_better = False``); every other metric is maximised."""
+
+
+def is_minimised(metric: str) -> bool:
+    """Whether a metric key (``logloss``, ``ndcg@20``, ``val/logloss``) is better lower."""
+    return metric.rpartition("/")[2].partition("@")[0] in MINIMISED_METRICS
+
+
+def metric_utility(metric: str, value: float) -> float:
+    """A metric's value on the scale strategies maximise: the value, negated if minimised."""
+    return -value if is_minimised(metric) else value
+
+
+def metric_better(metric: str, value: float, other: float) -> bool:
+    """Whether ``value`` of ``metric`` is strictly better than ``other``."""
+    return metric_utility(metric, value) > metric_utility(metric, other)
 
 
 class Scored(Protocol):
@@ -47,16 +70,18 @@ class Objective:
 
     @property
     def spec(self) -> str:
-        """How ``search.objectives`` writes it: costs with their leading ``-``."""
-        return self.name if self.cost_key is None else f"-{self.name}"
+        """How ``search.objectives`` writes it: costs and minimised metrics with a leading ``-``."""
+        minimised = self.cost_key is not None or is_minimised(self.name)
+        return f"-{self.name}" if minimised else self.name
 
     def value(self, trial: Scored) -> float | None:
         """The trial's value in natural units (a metric, parameters, ms, s); ``None`` if
-        missing or not finite."""
+        missing or not finite. A trial's objective is a utility (:func:`metric_utility`),
+        which negating a minimised metric's turns back into its value."""
         raw = trial.objective if self.cost_key is None else trial.cost.get(self.cost_key)
         if raw is None or not math.isfinite(float(raw)):
             return None
-        return float(raw)
+        return float(raw) if self.cost_key else metric_utility(self.name, float(raw))
 
     def utility(self, trial: Scored) -> float | None:
         """The value on the scale comparisons use, higher is better.
@@ -67,7 +92,7 @@ class Objective:
         """
         value = self.value(trial)
         if value is None or self.cost_key is None:
-            return value
+            return None if value is None else metric_utility(self.name, value)
         return -math.log10(value) if value > 0 else None
 
 
@@ -101,13 +126,15 @@ def parse_objectives(
             raise ConfigError(f"{where}: {spec!r} is not an objective name, e.g. {EXAMPLE}")
         name = spec.lstrip("-+").strip()
         minimised = spec.startswith("-")
+        if is_minimised(name) and not minimised:
+            raise ConfigError(f"{where}: {name!r} is minimised: write '-{name}'")
         if name in COSTS:
             if not minimised:
                 raise ConfigError(
                     f"{where}: {name!r} is a cost, which is minimised: write '-{name}'"
                 )
             parsed.append(Objective(name, COSTS[name]))
-        elif minimised:
+        elif minimised and not is_minimised(name):
             costs = ", ".join(f"-{c}" for c in COSTS)
             raise ConfigError(
                 f"{where}: {spec!r} is not a cost ({costs}); a validation metric is maximised, "

@@ -1,4 +1,5 @@
-"""Top-K ranking and metrics checked against a plain per-user Python reference."""
+"""Top-K ranking, top-K metrics and full-ranking AUC checked against a plain per-user Python
+reference."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from torchmetrics.utilities.data import dim_zero_sum
 from lgnas.errors import ConfigError
 from lgnas.metrics import (
     METRICS,
+    F1AtK,
     HitRateAtK,
     MRRAtK,
     NDCGAtK,
@@ -19,11 +21,14 @@ from lgnas.metrics import (
     RankingMetrics,
     RecallAtK,
     TopKMetric,
+    UserAUC,
     hit_matrix,
+    ranking_keys,
     top_k_items,
 )
 
-ALL_METRICS = ("recall", "ndcg", "precision", "hit", "mrr")
+TOP_K_METRICS = ("recall", "ndcg", "precision", "hit", "mrr", "f1")
+ALL_METRICS = (*TOP_K_METRICS, "auc")
 
 
 # ---------------------------------------------------------------- brute-force reference
@@ -42,6 +47,11 @@ def reference_user_value(name: str, ranked: list[int], relevant: set[int], k: in
         return sum(hits) / len(relevant)
     if name == "precision":
         return sum(hits) / k
+    if name == "f1":
+        # The harmonic mean of this user's precision and recall, 0 when both are 0.
+        precision = reference_user_value("precision", ranked, relevant, k)
+        recall = reference_user_value("recall", ranked, relevant, k)
+        return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     if name == "hit":
         return 1.0 if sum(hits) > 0 else 0.0
     if name == "mrr":
@@ -61,11 +71,33 @@ def reference_user_value(name: str, ranked: list[int], relevant: set[int], k: in
     raise AssertionError(name)
 
 
+def reference_auc(scores: torch.Tensor, target: torch.Tensor) -> tuple[float, int]:
+    """Mean over users of the share of (relevant, other) unmasked pairs ranked right, a tie
+    counting one half; users with one class only are skipped. Returns (mean, skipped)."""
+    total, users, skipped = 0.0, 0, 0
+    for row_scores, row_target in zip(scores.tolist(), target.tolist(), strict=True):
+        shown = [(score, flag) for score, flag in zip(row_scores, row_target, strict=True)]
+        positives = [score for score, flag in shown if flag and score != -math.inf]
+        negatives = [score for score, flag in shown if not flag and score != -math.inf]
+        if not positives or not negatives:
+            skipped += 1
+            continue
+        wins = 0.0
+        for p in positives:
+            for n in negatives:
+                wins += 1.0 if p > n else 0.5 if p == n else 0.0
+        total += wins / (len(positives) * len(negatives))
+        users += 1
+    return (total / users if users else 0.0), skipped
+
+
 def reference_metrics(
     scores: torch.Tensor, target: torch.Tensor, names: tuple[str, ...], ks: tuple[int, ...]
 ) -> dict[str, float]:
-    """Mean over users with at least one relevant item; 0.0 if there are none."""
-    sums = {f"{name}@{k}": 0.0 for name in names for k in ks}
+    """Top-K metrics: mean over users with at least one relevant item, 0.0 if there are none;
+    ``auc`` by :func:`reference_auc`."""
+    top_k = [name for name in names if name != "auc"]
+    sums = {f"{name}@{k}": 0.0 for name in top_k for k in ks}
     users = 0
     for row_scores, row_target in zip(scores.tolist(), target.tolist(), strict=True):
         relevant = {item for item, flag in enumerate(row_target) if flag}
@@ -74,9 +106,12 @@ def reference_metrics(
         users += 1
         for k in ks:
             ranked = reference_ranking(row_scores, k)
-            for name in names:
+            for name in top_k:
                 sums[f"{name}@{k}"] += reference_user_value(name, ranked, relevant, k)
-    return {key: (total / users if users else 0.0) for key, total in sums.items()}
+    expected = {key: (total / users if users else 0.0) for key, total in sums.items()}
+    if "auc" in names:
+        expected["auc"] = reference_auc(scores, target)[0]
+    return expected
 
 
 # ---------------------------------------------------------------- random cases
@@ -191,6 +226,7 @@ def test_known_values_for_one_user() -> None:
         HitRateAtK: 1.0,
         MRRAtK: 1 / 2,
         NDCGAtK: (1 / math.log2(3) + 1 / math.log2(4)) / (1 + 1 / math.log2(3) + 1 / math.log2(4)),
+        F1AtK: 2 * (2 / 3) * (2 / 4) / (2 / 3 + 2 / 4),
     }
     for cls, value in expected.items():
         metric = cls(3)
@@ -209,7 +245,7 @@ def test_no_scored_users_gives_zero() -> None:
     metrics = RankingMetrics(ALL_METRICS, (1, 3))
     metrics.update(torch.randn(4, 5), torch.zeros(4, 5, dtype=torch.bool))
     results = metrics.compute()
-    assert len(results) == len(ALL_METRICS) * 2
+    assert len(results) == len(TOP_K_METRICS) * 2 + 1
     assert all(value.item() == 0.0 for value in results.values())
 
 
@@ -292,8 +328,8 @@ def test_state_reduction_is_sum() -> None:
 
 
 def test_unknown_metric_name_lists_valid_names() -> None:
-    with pytest.raises(ConfigError, match="auc") as error:
-        RankingMetrics(("recall", "auc"), (10,))
+    with pytest.raises(ConfigError, match="map") as error:
+        RankingMetrics(("recall", "map"), (10,))
     for name in ALL_METRICS:
         assert name in str(error.value)
 
@@ -312,4 +348,71 @@ def test_metric_class_rejects_bad_k() -> None:
 def test_keys_and_defaults() -> None:
     metrics = RankingMetrics(prefix="test/")
     metrics.update(torch.randn(3, 30), torch.rand(3, 30) < 0.3)
-    assert set(metrics.compute()) == {f"test/{name}@{k}" for name in ALL_METRICS for k in (10, 20)}
+    assert set(metrics.compute()) == {
+        f"test/{name}@{k}"
+        for name in ("recall", "ndcg", "precision", "hit", "mrr")
+        for k in (10, 20)
+    }
+
+
+# ---------------------------------------------------------------- full-ranking AUC
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_user_auc_counts_the_users_it_skips(seed: int) -> None:
+    # random_case has users with no relevant item, with every unmasked item relevant, and
+    # relevant items that are masked (they count for neither class).
+    scores, target, _ = random_case(seed)
+    metric = UserAUC()
+    metric.update(scores, *target.nonzero().T)
+    mean, skipped = reference_auc(scores, target)
+    assert metric.compute().item() == pytest.approx(mean, rel=1e-12, abs=1e-12)
+    assert metric.skipped.item() == skipped
+    assert metric.count.item() + skipped == scores.shape[0]
+
+
+def test_user_auc_on_wide_tied_rows_matches_reference() -> None:
+    gen = torch.Generator().manual_seed(3)
+    scores = torch.randint(0, 6, (16, 400), generator=gen).float()
+    scores[torch.rand(16, 400, generator=gen) < 0.1] = -math.inf
+    target = torch.rand(16, 400, generator=gen) < 0.05
+    metric = UserAUC()
+    metric.update(scores, *target.nonzero().T)
+    assert metric.compute().item() == pytest.approx(reference_auc(scores, target)[0], rel=1e-12)
+
+
+def test_user_auc_known_value_with_a_tie_and_a_mask() -> None:
+    # Relevant items 0 (score 2) and 3 (masked); others 1 (score 2, a tie) and 2 (score 1).
+    scores = torch.tensor([[2.0, 2.0, 1.0, -math.inf]])
+    metric = UserAUC()
+    metric.update(scores, torch.tensor([0, 0]), torch.tensor([0, 3]))
+    assert metric.compute().item() == pytest.approx((0.5 + 1.0) / 2)
+
+
+def test_user_auc_states_merge_like_one_process() -> None:
+    scores, target, _ = random_case(10)
+    half = scores.shape[0] // 2
+    parts = [UserAUC(), UserAUC()]
+    parts[0].update(scores[:half], *target[:half].nonzero().T)
+    parts[1].update(scores[half:], *target[half:].nonzero().T)
+    parts[0].merge_state(parts[1])
+    assert all(parts[0]._reductions[name] is dim_zero_sum for name in ("total", "skipped"))
+    mean, skipped = reference_auc(scores, target)
+    assert parts[0].compute().item() == pytest.approx(mean, rel=1e-12, abs=1e-12)
+    assert parts[0].skipped.item() == skipped
+
+
+def test_ranking_keys_give_top_k_metrics_a_cutoff_and_auc_none() -> None:
+    keys = ranking_keys(("ndcg", "auc", "f1"), (10, 20))
+    assert keys == ("ndcg@10", "ndcg@20", "auc", "f1@10", "f1@20")
+    metrics = RankingMetrics(("ndcg", "auc", "f1"), (10, 20), prefix="val/")
+    metrics.update(torch.randn(3, 30), torch.rand(3, 30) < 0.3)
+    assert set(metrics.compute()) == {f"val/{key}" for key in keys}
+
+
+def test_auc_alone_needs_no_cutoff() -> None:
+    metrics = RankingMetrics(("auc",), ())
+    metrics.update(torch.tensor([[3.0, 1.0, 2.0]]), torch.tensor([[True, False, False]]))
+    assert metrics.compute() == {"auc": pytest.approx(1.0)}
+    with pytest.raises(ConfigError, match="cutoff"):
+        RankingMetrics(("auc", "ndcg"), ())

@@ -205,3 +205,17 @@ def test_the_verdict_stays_short_with_many_models(tmp_path) -> None:
 def test_report_md_opens_with_the_verdict(tmp_path) -> None:
     text = report(tmp_path, finished(), verdict=["line one", "line two"])
     assert text.index("## Verdict") < text.index("line two") < text.index("| model |")
+
+
+def test_a_minimised_metric_compares_lower_as_better() -> None:
+    def logloss(kind: str, value: float) -> dict[str, Any]:
+        return {**final(kind, 0.0), "test": {"test/logloss": value}}
+
+    finals = {
+        "found-1": logloss("found", 0.40),
+        "lr": logloss("baseline", 0.50),
+        "fm": logloss("baseline", 0.44),
+    }
+    assert comparison_headline(finals, "logloss") == (
+        "Best found vs best baseline (fm) on test logloss: +10.0% (1 seed)."
+    )

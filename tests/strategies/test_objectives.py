@@ -74,3 +74,43 @@ def test_a_search_refuses_bad_objectives_before_training(search_job) -> None:
     # The settings refuse them at the door, before any search (or journal) exists.
     with pytest.raises(ConfigError, match="'latency' is a cost, which is minimised"):
         search_job("+strategy=random", "search.objectives=[ndcg@20,latency]")
+
+
+def test_logloss_is_minimised_wherever_it_is_named() -> None:
+    from lgnas.metrics import CLICK_METRICS, LIST_METRICS, METRICS
+    from lgnas.trials import MINIMISED_METRICS, is_minimised, metric_better, metric_utility
+
+    # The direction table agrees with every metric class's own declaration.
+    every = {**METRICS, **LIST_METRICS, **CLICK_METRICS}
+    assert {name for name, cls in every.items() if not cls.higher_is_better} == MINIMISED_METRICS
+    assert is_minimised("logloss") and is_minimised("val/logloss")
+    assert not is_minimised("ndcg@20") and not is_minimised("test/auc")
+    assert metric_utility("logloss", 0.4) == -0.4
+    assert metric_utility("auc", 0.7) == 0.7
+    assert metric_better("val/logloss", 0.3, 0.4) and not metric_better("auc", 0.3, 0.4)
+
+
+def test_a_minimised_metric_is_the_quality_objective_with_its_minus() -> None:
+    (logloss, parameters) = parse_objectives(["-logloss", "-parameters"], quality="logloss")
+    assert (logloss.cost_key, logloss.spec, parameters.spec) == (None, "-logloss", "-parameters")
+    # A trial's objective is the utility: the negated logloss; value gives the logloss back.
+    result = TrialResult(-0.45, cost={"parameters": 100})
+    assert logloss.value(result) == pytest.approx(0.45)
+    assert utilities((logloss, parameters), result) == pytest.approx((-0.45, -2.0))
+    with pytest.raises(ConfigError, match="'logloss' is minimised: write '-logloss'"):
+        parse_objectives(["logloss", "-parameters"])
+
+
+def test_auc_and_f1_are_search_objectives_when_evaluated(search_job) -> None:
+    chosen = search_job(
+        "+strategy=random", "eval.metrics=[ndcg,f1,auc]", "search.objective=auc",
+        "search.objectives=[auc,-parameters]",
+    )  # fmt: skip
+    assert chosen.train.eval.logged == ("ndcg@10", "ndcg@20", "f1@10", "f1@20", "auc")
+    assert _specs(chosen) == ["auc", "-parameters"]
+    assert search_job("+strategy=random", "eval.metrics=[f1]", "eval.monitor=f1@20",
+                      "search.objective=f1@10").search.objective == "f1@10"  # fmt: skip
+    with pytest.raises(ConfigError, match=r"search.objective='auc' is not among.*eval.metrics"):
+        search_job("+strategy=random", "search.objective=auc")
+    with pytest.raises(ConfigError, match=r"eval.metrics=\['map'\]: choose from .*'f1', 'auc'"):
+        search_job("+strategy=random", "eval.metrics=[map]")

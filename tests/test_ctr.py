@@ -1,0 +1,99 @@
+"""The click-through task end to end on ml-100k: composition, training, metrics, search."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import lightning as L
+import numpy as np
+import pytest
+import torch
+import yaml
+from sklearn.metrics import log_loss, roc_auc_score
+
+from lgnas.config import config_dir
+from lgnas.data import prepare_dataset
+from lgnas.search.evaluator import TrialEvaluator
+from lgnas.training import fit
+
+CTR = ("task=ctr", "dataset=ml100k_ctr")
+
+
+def test_task_ctr_sets_metrics_objective_space_and_baselines(search_job) -> None:
+    job = search_job("+strategy=random", *CTR)
+    assert job.train.task == "ctr"
+    assert job.train.eval.logged == ("auc", "gauc", "logloss", "accuracy")
+    assert (job.train.eval.monitor, job.search.objective) == ("auc", "auc")
+    assert job.search.baselines == ("lr", "fm", "lightgcn", "ngcf")
+    assert job.space["name"] == "ctr" and "mlp" in job.space["dimensions"]["score"]["choices"]
+    assert job.identity()["task"] == "ctr"
+    # The ranking default is untouched: the default space, no task in the journal identity.
+    ranking = search_job("+strategy=random")
+    default = yaml.safe_load((Path(config_dir()) / "search_space" / "default.yaml").read_text())
+    assert ranking.train.task == "ranking" and dict(ranking.space) == default
+    assert "task" not in ranking.identity()
+
+
+def test_training_learns_and_the_logged_metrics_equal_scikit_learn(train_job) -> None:
+    job = train_job(*CTR, "model=lightgcn", "trainer.max_epochs=3", "optim.lr=0.01")
+    split = prepare_dataset(job.dataset, seed=0)
+    result = fit(job.architecture, job.optim, split, job.train)
+    assert set(result.test) == {f"test/{m}" for m in ("auc", "gauc", "logloss", "accuracy")}
+    # Recompute every test metric from the trained model's logits with scikit-learn.
+    module = result.module.eval()
+    with torch.no_grad():
+        user_rep, item_rep = module.model()
+        users = torch.as_tensor(split.test.user)
+        items = torch.as_tensor(split.test.item)
+        logits = module.head(user_rep[users], item_rep[items], users, items).double().numpy()
+    clicked = split.clicked(split.test)
+    probability = 1 / (1 + np.exp(-logits))
+    weighted = weight = 0.0
+    for user in np.unique(split.test.user):
+        mine = split.test.user == user
+        if 0 < clicked[mine].sum() < mine.sum():
+            weighted += mine.sum() * roc_auc_score(clicked[mine], logits[mine])
+            weight += mine.sum()
+    expected = {
+        "auc": roc_auc_score(clicked, logits),
+        "gauc": weighted / weight,
+        "logloss": log_loss(clicked, probability),
+        "accuracy": float(((probability > 0.5) == clicked).mean()),
+    }
+    for name, value in expected.items():
+        assert result.test[f"test/{name}"] == pytest.approx(value, rel=1e-5), name
+    assert result.test["test/auc"] > 0.74  # 3 epochs; clicks are 55% of the impressions
+
+
+class _ValidationLog(L.Callback):
+    def __init__(self) -> None:
+        self.values: list[float] = []
+
+    def on_validation_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if trainer.state.fn == "fit":
+            self.values.append(float(trainer.callback_metrics["val/logloss"]))
+
+
+def test_a_logloss_monitor_keeps_the_epoch_of_the_lowest_logloss(train_job) -> None:
+    job = train_job(*CTR, "model=fm", "trainer.max_epochs=6", "optim.lr=0.05",
+                    "eval.monitor=logloss")  # fmt: skip
+    split = prepare_dataset(job.dataset, seed=0)
+    seen = _ValidationLog()
+    result = fit(job.architecture, job.optim, split, job.train, test=False, callbacks=[seen])
+    assert len(seen.values) == 6 and seen.values != sorted(seen.values, reverse=True)
+    assert result.best_epoch == int(np.argmin(seen.values))
+    assert result.valid["val/logloss"] == pytest.approx(min(seen.values), rel=1e-6)
+
+
+def test_a_trial_maximises_the_negated_logloss_and_refuses_ranking_on_labels(search_job) -> None:
+    logloss = ("search.objective=logloss", "eval.monitor=logloss")
+    job = search_job("+strategy=random", *CTR, *logloss, "search.objectives=[-logloss,-parameters]")
+    assert [o.spec for o in job.search.objective_list] == ["-logloss", "-parameters"]
+    split = prepare_dataset(job.dataset, seed=0)
+    evaluate = TrialEvaluator(job.optim, job.trial_settings, split, "logloss")
+    point = {"num_layers": 1, "op": ["lightgcn"], "combine": "mean", "dim": 16, "score": "mlp"}
+    result = evaluate(point, fidelity=1)
+    assert result.ok and result.objective == -result.metrics["val/logloss"]
+    ranking = search_job("+strategy=random", "dataset=ml100k_ctr")
+    failed = TrialEvaluator(ranking.optim, ranking.trial_settings, split, "ndcg@20")(point, 1)
+    assert not failed.ok and "labelled impressions" in failed.error
