@@ -18,7 +18,8 @@ import pytest
             [
                 "usage: python -m lgnas +strategy=<name>",
                 "strategy: annealing, genetic",  # the groups, plugins' strategies included
-                "search_space: default, lightgcn_family",
+                "search_space: ",
+                "default, lightgcn_family",  # the shipped spaces, sorted
                 "python -m lgnas -m +strategy=genetic,random seed=0,1,2",
                 "$LGNAS_DATA_DIR",
             ],
