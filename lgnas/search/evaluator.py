@@ -11,7 +11,9 @@ from pathlib import Path
 from lgnas.data.features import frozen_text
 from lgnas.data.splits import Split
 from lgnas.models.architecture import Architecture
+from lgnas.models.inherit import save_weights
 from lgnas.models.optim import Optim
+from lgnas.search.executor import Parent
 from lgnas.search.latency import latency_ms_per_1k_users
 from lgnas.space import split_point
 from lgnas.training import TrainSettings, fit
@@ -53,6 +55,13 @@ class TrialEvaluator:
             every trial trains from scratch.
         full_fidelity: The search's full fidelity: trials at it keep no checkpoint, since
             nothing continues them (``None``: every trial keeps one).
+        weights_dir: Weight inheritance (a staged search): every successful trial leaves its
+            final weights here (``<trial folder>.weights.pt``), and a trial given a
+            ``parent`` starts from the parent's, where names and shapes match
+            (:func:`~lgnas.models.inherit.inherit_weights`; ``cost.inherited`` counts the
+            tensors copied). A parent whose file is missing (a Ray worker without the run
+            directory) leaves the trial training from scratch. ``None``: nothing is kept and
+            every trial trains from scratch.
     """
 
     def __init__(
@@ -65,8 +74,10 @@ class TrialEvaluator:
         log_dir: Path | None = None,
         checkpoint_dir: Path | None = None,
         full_fidelity: int | None = None,
+        weights_dir: Path | None = None,
     ) -> None:
         self.optim, self.settings = optim, settings
+        self.weights_dir = weights_dir
         self.checkpoint_dir, self.full_fidelity = checkpoint_dir, full_fidelity
         # Trials keep the text encoder frozen; LoRA fine-tuning (item_features.text.finetune)
         # is for the final retrains, which train on the unmodified split.
@@ -81,7 +92,9 @@ class TrialEvaluator:
         arch_values, optim_values = split_point(point)
         return Architecture.from_dict(arch_values), self.optim.updated(optim_values)
 
-    def __call__(self, point: Point, fidelity: int | None = None) -> TrialResult:
+    def __call__(
+        self, point: Point, fidelity: int | None = None, parent: Parent | None = None
+    ) -> TrialResult:
         quiet_lightning()  # again here: in a Ray worker this object arrives unpickled
         start = time.perf_counter()
         try:
@@ -95,6 +108,7 @@ class TrialEvaluator:
                 max_seconds=self.max_seconds,
                 test=False,
                 log_dir=self.log_dir / trial_folder(point, fidelity) if self.log_dir else None,
+                init_from=self._parent_weights(parent),
                 **self._checkpoints(point, fidelity),
             )
         except Exception as error:  # a bad candidate, not a broken search
@@ -112,6 +126,8 @@ class TrialEvaluator:
         }
         if result.start_epoch:
             cost["resumed_from"] = result.start_epoch
+        if result.inherited:
+            cost["inherited"] = len(result.inherited)
         try:
             cost["latency_ms_per_1k_users"] = latency_ms_per_1k_users(result.module.model)
         except Exception as error:  # a cost we could not measure does not fail the trial
@@ -124,7 +140,20 @@ class TrialEvaluator:
                 fidelity=fidelity,
             )
         utility = metric_utility(self.metric, value)
+        if self.weights_dir is not None:
+            save_weights(result.module.model, self._weights(point, fidelity))
         return TrialResult(objective=utility, metrics=result.valid, cost=cost, fidelity=fidelity)
+
+    def _weights(self, point: Point, fidelity: int | None) -> Path:
+        assert self.weights_dir is not None
+        return self.weights_dir / f"{trial_folder(point, fidelity)}.weights.pt"
+
+    def _parent_weights(self, parent: Parent | None) -> Path | None:
+        """``fit``'s ``init_from``: the parent's saved weights, where they can be read."""
+        if parent is None or self.weights_dir is None:
+            return None
+        path = self._weights(parent.point, parent.fidelity)
+        return path if path.is_file() else None
 
     def _checkpoints(self, point: Point, fidelity: int | None) -> dict[str, Path | None]:
         """``fit``'s ``resume_from`` (this point's highest lower-fidelity checkpoint) and

@@ -18,16 +18,38 @@ from lgnas.errors import ConfigError
 from lgnas.settings import from_mapping
 from lgnas.trials import Point, TrialResult
 
-Evaluate = Callable[[Point, "int | None"], TrialResult]
+Evaluate = Callable[..., TrialResult]
+"""``evaluate(point, fidelity)``, or ``evaluate(point, fidelity, parent=...)`` for a job with
+a :class:`Parent` (:func:`evaluate_job`)."""
+
+
+@dataclass(frozen=True)
+class Parent:
+    """A trained trial a job starts from: its point and fidelity name its saved weights."""
+
+    point: Point
+    fidelity: int | None
 
 
 @dataclass(frozen=True)
 class Job:
-    """One trial to run: ``tag`` lets the caller match the result to its candidates."""
+    """One trial to run: ``tag`` lets the caller match the result to its candidates;
+    ``parent``, the trial whose weights it inherits (``None``: from scratch)."""
 
     tag: int
     point: Point
     fidelity: int | None
+    parent: Parent | None = None
+
+
+def evaluate_job(
+    evaluate: Evaluate, point: Point, fidelity: int | None, parent: Parent | None = None
+) -> TrialResult:
+    """``evaluate``'s result for one job; ``parent`` is passed only when there is one, so an
+    evaluate function without inheritance takes just ``(point, fidelity)``."""
+    if parent is None:
+        return evaluate(point, fidelity)
+    return evaluate(point, fidelity, parent=parent)
 
 
 @dataclass(frozen=True)
@@ -89,7 +111,7 @@ class SerialExecutor(TrialExecutor):
             raise RuntimeError("SerialExecutor.run called outside `with executor.serving(...)`")
         for job in jobs:
             started = time.perf_counter()
-            result = self._evaluate(job.point, job.fidelity)
+            result = evaluate_job(self._evaluate, job.point, job.fidelity, job.parent)
             yield Finished(job.tag, result, time.perf_counter() - started)
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from lgnas.errors import ConfigError
-from lgnas.search.executor import Evaluate, Job, SerialExecutor, TrialExecutor
+from lgnas.search.executor import Evaluate, Job, Parent, SerialExecutor, TrialExecutor
 from lgnas.search.journal import Journal
 from lgnas.search.progress import SearchProgress
 from lgnas.search.scheduler import FidelityScheduler, promote
@@ -229,6 +230,18 @@ class _Books:
             self._add(candidate, key, fidelity, result, charge)
         return results
 
+    def parent(self, candidate: Candidate) -> Parent | None:
+        """The trained trial ``candidate`` inherits weights from: the highest-fidelity
+        successful trial of the candidate its strategy journals as ``parent``, if any."""
+        parent_id = self.fields(candidate).get("parent")
+        trials = [
+            (c.point, r.fidelity) for c, r in self.outcome.trials if c.id == parent_id and r.ok
+        ]
+        if not trials:
+            return None
+        point, fidelity = max(trials, key=lambda t: math.inf if t[1] is None else t[1])
+        return Parent(point, fidelity)
+
     def read_rest(self) -> None:
         """Add the journal's trials that the search did not reach: those a resume with a
         smaller budget stopped before. Each finished trial counts toward the best found and
@@ -261,6 +274,7 @@ class _Batch:
     ) -> None:
         self.candidates, self.first, self.fidelity = candidates, first, fidelity
         self.journal, self.progress, self.fields = books.journal, books.progress, books.fields
+        self.parent = books.parent
         self.keys = [books.space.key(c.point) for c in candidates]
         # Results by key at this fidelity, growing with this batch's journal hits.
         self.known = {key: r for (key, f), r in books.known.items() if f == fidelity}
@@ -280,7 +294,10 @@ class _Batch:
             else:
                 waiting.setdefault(key, []).append(position)
         firsts = [positions[0] for positions in waiting.values()]
-        jobs = [Job(first, self.candidates[first].point, self.fidelity) for first in firsts]
+        jobs = []
+        for first in firsts:
+            candidate = self.candidates[first]
+            jobs.append(Job(first, candidate.point, self.fidelity, self.parent(candidate)))
         for job in jobs:
             if self.progress:
                 self.progress.start(self.candidates[job.tag])

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lgnas.errors import ConfigError
-from lgnas.search.executor import Evaluate, Finished, Job, TrialExecutor
+from lgnas.search.executor import Evaluate, Finished, Job, Parent, TrialExecutor, evaluate_job
 from lgnas.trials import Point, TrialResult
 
 
@@ -136,14 +136,18 @@ def _check_fits(settings: RaySettings) -> None:
             )
 
 
-def run_trial(evaluate: Evaluate, point: Point, fidelity: int | None) -> tuple[TrialResult, float]:
+def run_trial(
+    evaluate: Evaluate, point: Point, fidelity: int | None, parent: Parent | None = None
+) -> tuple[TrialResult, float]:
     """The body of one Ray task: the trial and its wall time.
 
     The trial's thread count is the evaluate function's own (the search gives trials
-    ``threads_per_trial``), so nothing here overrides it.
+    ``threads_per_trial``), so nothing here overrides it. A ``parent``'s weights are read
+    from the run directory, so a worker inherits them only where it shares that directory
+    (else it trains from scratch, as with the warm start).
     """
     started = time.perf_counter()
-    result = evaluate(point, fidelity)
+    result = evaluate_job(evaluate, point, fidelity, parent)
     return result, time.perf_counter() - started
 
 
@@ -196,7 +200,8 @@ class RayExecutor(TrialExecutor):
             raise RuntimeError("RayExecutor.run called outside `with executor.serving(...)`")
         submitted = time.perf_counter()
         jobs_by_ref = {
-            self._task.remote(self._evaluate_ref, job.point, job.fidelity): job for job in jobs
+            self._task.remote(self._evaluate_ref, job.point, job.fidelity, job.parent): job
+            for job in jobs
         }
         pending = list(jobs_by_ref)
         try:

@@ -158,7 +158,7 @@ def run_trials(
     journal = Journal(output_dir / "journal.jsonl", search_identity(job, split))
     # What lgnas.recommend needs to rebuild the split and the models from the run directory.
     (output_dir / "config.yaml").write_text(yaml.safe_dump(dict(job.config), sort_keys=False))
-    checkpoints = output_dir / "checkpoints"  # lower rungs' training, for the warm start
+    checkpoints = output_dir / "checkpoints"  # lower rungs' training, parents' weights
     evaluate = TrialEvaluator(
         job.optim,
         job.trial_settings,
@@ -168,6 +168,7 @@ def run_trials(
         output_dir / "trials",
         checkpoint_dir=checkpoints if scheduler is not None and scheduler.warm_start else None,
         full_fidelity=settings.fidelity,
+        weights_dir=checkpoints if strategy.inherits_weights else None,
     )
     executor = make_executor(job.executor)
     if not isinstance(job.executor, SerialSettings) and settings.batch_size == 1:
@@ -246,7 +247,8 @@ def trials_note(
     Per fidelity (highest first): how many trials, and the epochs their models reached, least
     to most (``cost.epochs``, plus ``cost.resumed_from`` for a trial that continued a lower
     rung's checkpoint: a time limit or a failure can end a trial below its fidelity); with a
-    scheduler also the training epochs spent in all; then how many trials failed. E.g.
+    scheduler also the training epochs spent in all; then how many trials failed. Trials
+    that inherited a parent's weights (``cost.inherited``) are counted too. E.g.
     ``16 trials: 12 at 15 epochs (trained 15–15), 4 at 5 epochs (trained 5–5); 1 failed.``
     """
     groups: dict[int | None, list[TrialResult]] = {}
@@ -266,6 +268,9 @@ def trials_note(
         resumed = sum("resumed_from" in r.cost for r in results)
         if resumed:
             detail.append(f"{resumed} continuing a lower rung")
+        inherited = sum("inherited" in r.cost for r in results)
+        if inherited:
+            detail.append(f"{inherited} starting from a parent's weights")
         parts.append(f"{len(results)} at {at}" + (f" ({', '.join(detail)})" if detail else ""))
     line = f"{len(outcome.trials)} trials"
     if scheduler is not None:

@@ -76,6 +76,9 @@ class SearchStrategy(ABC):
       :class:`~lgnas.strategies.scalarised.ScalarisedStrategy` and sees one number per
       trial. Declaring the flag without that parameter is refused when the strategy is
       loaded.
+    * :attr:`inherits_weights` (default ``False``): a candidate whose :meth:`trial_fields`
+      name a ``parent`` (a candidate id) starts from that parent's trained weights, so the
+      search keeps every trial's weights while it runs (the staged search's stage 2).
 
     Args:
         space: The space to search.
@@ -87,6 +90,9 @@ class SearchStrategy(ABC):
     #: Whether the strategy handles several objectives itself, through an ``objectives``
     #: constructor parameter (``None``: single objective); else it is scalarised.
     supports_multi_objective: ClassVar[bool] = False
+    #: Whether a candidate starts from the trained weights of the ``parent`` its
+    #: :meth:`trial_fields` name.
+    inherits_weights: ClassVar[bool] = False
     #: Attempts at turning a proposal that repeats an asked point into a new one (by
     #: mutating or moving it again) before a random unseen point is taken instead.
     repeat_retries: ClassVar[int] = 20
@@ -348,6 +354,7 @@ _BOOKS: dict[str, _Check] = {
 _FLAGS: dict[str, _Check] = {
     "supports_batch": (lambda v: isinstance(v, bool), "a bool"),
     "supports_multi_objective": (lambda v: isinstance(v, bool), "a bool"),
+    "inherits_weights": (lambda v: isinstance(v, bool), "a bool"),
     "repeat_retries": (
         lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0,
         "an int >= 0",

@@ -60,7 +60,10 @@ class StagedSearch(SearchStrategy):
 
     The journal records each trial's ``stage`` (1 or 2) and ``parent``: in stage 2 the
     candidate whose layer it refines (and that ``layer``, from 1), ``None`` in stage 1
-    (:meth:`trial_fields`).
+    (:meth:`trial_fields`). With ``inherit`` a stage-2 candidate starts from its parent's
+    trained weights where names and shapes match (embeddings, unchanged layers; the
+    journal's ``cost.inherited`` counts the tensors copied), so its score measures the new
+    cell on top of what the parent learnt.
 
     Args:
         space: The space to search (cells or one op per layer).
@@ -72,6 +75,8 @@ class StagedSearch(SearchStrategy):
         inner: The registered strategy that searches each layer's cell.
         stage1_options: ``stage1``'s constructor options (e.g. ``{population_size: 6}``).
         inner_options: ``inner``'s constructor options.
+        inherit: Whether stage-2 candidates inherit their parent's weights
+            (:attr:`~lgnas.strategies.base.SearchStrategy.inherits_weights`).
     """
 
     def __init__(
@@ -85,6 +90,7 @@ class StagedSearch(SearchStrategy):
         inner: str = "random",
         stage1_options: dict[str, Any] | None = None,
         inner_options: dict[str, Any] | None = None,
+        inherit: bool = True,
     ) -> None:
         super().__init__(space, seed)
         if trials is None:
@@ -111,6 +117,7 @@ class StagedSearch(SearchStrategy):
         self._layer_search: SearchStrategy | None = None
         batches = self._stage1.supports_batch and load_strategy(inner).supports_batch
         self.supports_batch = batches  # type: ignore[misc] - as its strategies allow
+        self.inherits_weights = bool(inherit)  # type: ignore[misc] - as configured
         self._asked = 0  # candidates asked in all
         self._routes: dict[int, dict[str, Any]] = {}  # pending: search, inner candidate, fields
         self._stage1_results: list[list[Any]] = []  # [id, point, objective, fidelity], ok ones

@@ -22,6 +22,7 @@ from lgnas.models.architecture import Architecture
 from lgnas.models.best_weights import BestWeights
 from lgnas.models.click_module import ClickModule
 from lgnas.models.early_stopping import WarmupEarlyStopping
+from lgnas.models.inherit import inherit_weights, load_weights
 from lgnas.models.module import RecommenderModule, RepresentationModule
 from lgnas.models.optim import Optim
 from lgnas.models.recommender import GNNRecommender
@@ -46,6 +47,7 @@ def fit(
     log_dir: Path | None = None,
     resume_from: Path | None = None,
     checkpoint_to: Path | None = None,
+    init_from: Path | None = None,
     callbacks: Sequence[Callback] = (),
 ) -> TrainResult:
     """Train one architecture on ``split.train``, early-stopped on validation; test once.
@@ -61,7 +63,11 @@ def fit(
     ``checkpoint_to`` saves the complete training state when training ends, and
     ``resume_from`` continues such a checkpoint up to ``max_epochs`` (a multi-fidelity
     search's warm start, :class:`~lgnas.models.warm_start.ResumableCheckpoint`); the result
-    then scores the best weights of all epochs, the resumed ones included.
+    then scores the best weights of all epochs, the resumed ones included. ``init_from``
+    (weights :func:`~lgnas.models.inherit.save_weights` wrote, e.g. a staged search's parent)
+    starts the model from those tensors whose name and shape it shares, with a fresh
+    optimiser; the result lists them (``inherited``). A ``resume_from`` checkpoint wins: it
+    already holds what the first fit inherited.
 
     The result says why training ended (``stop_reason``: ``early_stop``, ``epoch_cap`` or
     ``time_limit``) and whether it was ``still_improving`` then (see :class:`TrainResult`).
@@ -75,11 +81,15 @@ def fit(
 
         options = {"max_epochs": max_epochs, "max_seconds": max_seconds, "test": test}
         options.update(log_dir=log_dir, resume_from=resume_from, checkpoint_to=checkpoint_to)
+        options.update(init_from=init_from)
         return fit_in_processes(world_size, architecture, optim, split, settings, **options)
     torch.set_num_threads(settings.threads)
     L.seed_everything(settings.seed, workers=True, verbose=False)
     evaluation = settings.eval
     data, module = task_parts(architecture, optim, split, settings)
+    inherited: list[str] = []
+    if init_from is not None and resume_from is None:
+        inherited = inherit_weights(module.model, load_weights(init_from))
     monitor = f"val/{evaluation.monitor}"
     mode = "min" if is_minimised(evaluation.monitor) else "max"
     best = BestWeights(monitor, mode=mode)
@@ -116,6 +126,7 @@ def fit(
         num_parameters=sum(p.numel() for p in module.parameters() if p.requires_grad),
         module=module,
         start_epoch=resumable.start_epoch,
+        inherited=tuple(inherited),
         stop_reason=stop,
         still_improving=still_improving,
     )

@@ -43,6 +43,7 @@ class TrainResult:
     start_epoch: int = 0  # epochs the fit resumed after (``resume_from``); 0: from scratch
     stop_reason: StopReason | None = None
     still_improving: bool | None = None
+    inherited: tuple[str, ...] = ()  # state-dict keys copied from ``init_from``'s weights
 
     @property
     def epochs_trained(self) -> int:

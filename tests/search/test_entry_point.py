@@ -185,6 +185,10 @@ def test_kill_9_then_restart_loses_and_reruns_nothing(
     assert [r.get("stage") for r in after] == stages
     earlier = [{t["candidate"] for t in after[:i]} for i in range(len(after))]
     assert all(r.get("parent") in {None, *before} for r, before in zip(after, earlier))
+    # Stage 2 starts from its parent's weights (staged inherits by default); the resumed
+    # search found the parents' weights that the killed one left.
+    inherited = [r["cost"].get("inherited", 0) > 0 for r in after]
+    assert inherited == [stage == 2 for stage in stages]
 
 
 def test_multirun_sweeps_strategies_and_seeds(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ import pytest
 from lgnas.data import prepare_dataset
 from lgnas.search import evaluator as evaluator_module
 from lgnas.search.evaluator import TrialEvaluator
+from lgnas.search.executor import Parent
 
 POINT = {
     "num_layers": 1,
@@ -81,3 +82,22 @@ def test_errors_become_failed_trials(evaluator_parts, monkeypatch, failure, mess
     result = _evaluator(job, split)(POINT, fidelity=1)
     assert not result.ok and result.objective is None
     assert message in result.error
+
+
+def test_a_trial_inherits_its_parents_weights_and_keeps_its_own(evaluator_parts, tmp_path) -> None:
+    job, split = evaluator_parts
+    keeping = _evaluator(job, split, weights_dir=tmp_path)
+    parent = {**POINT, "num_layers": 2, "op": ["lightgcn", "gcn"]}
+    assert "inherited" not in keeping(parent, fidelity=2).cost
+    assert len(list(tmp_path.glob("*-e2.weights.pt"))) == 1  # every trial leaves its weights
+
+    child = {**parent, "op": ["lightgcn", "sage"]}
+    inherited = keeping(child, fidelity=2, parent=Parent(parent, 2))
+    # The embeddings are the one tensor the two share (lightgcn and the ops' own differ).
+    assert inherited.ok and inherited.cost["inherited"] == 1
+    scratch = _evaluator(job, split)(child, fidelity=2)
+    assert inherited.objective != scratch.objective
+    # A parent whose weights cannot be read (a Ray worker elsewhere): from scratch, exactly.
+    orphan = _evaluator(job, split, weights_dir=tmp_path / "elsewhere")
+    alone = orphan(child, fidelity=2, parent=Parent(parent, 2))
+    assert "inherited" not in alone.cost and alone.objective == scratch.objective

@@ -12,13 +12,20 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import ray
 
 from lgnas.data import prepare_dataset
 from lgnas.errors import ConfigError
 from lgnas.search.evaluator import TrialEvaluator
-from lgnas.search.executor import Job, SerialExecutor, executor_settings, make_executor
+from lgnas.search.executor import (
+    Job,
+    Parent,
+    SerialExecutor,
+    executor_settings,
+    make_executor,
+)
 from lgnas.search.journal import Journal
 from lgnas.search.loop import Budget, run_search
 from lgnas.search.ray_executor import RayExecutor, RaySettings, connect
@@ -169,6 +176,21 @@ def test_ray_finds_the_same_trials_as_serial_for_the_same_seed(
     )
     assert all(r.ok for _, r in runs["ray"].trials)
     assert parallel == serial
+
+
+def parent_epochs(point: dict, fidelity: int | None, parent: Parent | None = None) -> TrialResult:
+    """Scores the fidelity of the parent it was handed (0: none)."""
+    return TrialResult(objective=float(parent.fidelity if parent else 0), fidelity=fidelity)
+
+
+def test_ray_hands_each_trial_its_parent_like_the_serial_executor() -> None:
+    rng = np.random.default_rng(0)
+    point, other = SPACE.sample(rng), SPACE.sample(rng)
+    jobs = [Job(0, point, 2, Parent(other, 3)), Job(1, other, 2)]
+    for executor in (SerialExecutor(), make_executor(executor_settings({"name": "ray"}))):
+        with executor.serving(parent_epochs) as running:
+            scores = {f.tag: f.result.objective for f in running.run(jobs)}
+        assert scores == {0: 3.0, 1: 0.0}
 
 
 def test_unmeetable_requests_and_bad_options_are_clear_errors() -> None:

@@ -37,6 +37,13 @@ def test_the_trials_note_counts_what_each_fidelity_really_trained() -> None:
     )
 
 
+def test_the_trials_note_counts_the_trials_that_inherited_weights() -> None:
+    child = TrialResult(objective=0.2, cost={"epochs": 2, "inherited": 7}, fidelity=2)
+    assert trials_note(outcome(ok(2, 2), child), 2, None) == (
+        "2 trials: 2 at 2 epochs (trained 2–2, 1 starting from a parent's weights); 0 failed."
+    )
+
+
 def test_with_a_scheduler_it_adds_the_rungs_continued_and_the_epochs_spent() -> None:
     sha = FidelityScheduler("sha", min_fidelity=1, max_fidelity=4, eta=2, warm_start=True)
     trials = outcome(ok(1, 1), ok(1, 1), ok(2, 1, resumed=1), ok(4, 2, resumed=2), epochs=5)
