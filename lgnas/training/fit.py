@@ -16,13 +16,15 @@ from lightning.pytorch.loggers import CSVLogger, Logger, TensorBoardLogger
 
 from lgnas.data.datamodule import RecDataModule
 from lgnas.data.splits import Split
-from lgnas.models.architecture import Architecture
 from lgnas.models.best_weights import BestWeights
 from lgnas.models.early_stopping import WarmupEarlyStopping
+from lgnas.models.families import Model
+from lgnas.models.graph_filter import GraphFilter
 from lgnas.models.module import RecommenderModule
 from lgnas.models.optim import Optim
 from lgnas.models.recommender import GNNRecommender
 from lgnas.models.warm_start import ResumableCheckpoint
+from lgnas.training.closed_form import fit_graph_filter
 from lgnas.training.result import StopReason, TrainResult
 from lgnas.training.settings import TrainSettings, spawned_processes
 
@@ -31,7 +33,7 @@ warnings.filterwarnings("ignore", message=r"`isinstance\(treespec, LeafSpec\)` i
 
 
 def fit(
-    architecture: Architecture,
+    architecture: Model,
     optim: Optim,
     split: Split,
     settings: TrainSettings,
@@ -64,7 +66,13 @@ def fit(
     ``callbacks`` are extra Lightning callbacks that watch the training (a progress display);
     they must not change it. They run in this process only: with ``trainer.devices=N`` the
     spawned ranks train without them.
+
+    A :class:`~lgnas.models.graph_filter.GraphFilter` is computed, not trained
+    (:func:`~lgnas.training.closed_form.fit_graph_filter`): it has no epochs, so the
+    arguments about epochs, time, checkpoints and callbacks do not apply to it.
     """
+    if isinstance(architecture, GraphFilter):
+        return fit_graph_filter(architecture, split, settings, test=test, log_dir=log_dir)
     world_size = spawned_processes(settings.trainer)
     if world_size:
         from lgnas.training.distributed import fit_in_processes
