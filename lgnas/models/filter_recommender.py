@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterator, Sequence
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -38,13 +39,16 @@ class GraphFilterRecommender(nn.Module):
     A batch of ``B`` users is scored as ``(r_u R̃ᵀ) R̃``: a sparse-sparse product gives the
     ``[B, users]`` user-user weights, densified, then the ``[items, users]`` CSR ``R̃ᵀ``
     times their transpose gives ``[B, items]``. The low-pass part multiplies the ``[B, k]``
-    projection by the ``[items, k]`` basis. Beyond the data, memory is ``R̃`` twice (CSR),
-    ``2 x items x k`` floats and ``O(B x (users + items))`` per batch.
-    ``V_k`` comes from a randomised truncated SVD of the sparse ``R̃``
-    (:func:`torch.svd_lowrank`, seeded without touching torch's global random state).
+    projection by the ``[items, k]`` basis. Beyond the data this holds ``R̃ᵀ`` (CSR),
+    ``3 x items x k`` floats (``V_k`` and its two scaled copies) and ``O(B x (users +
+    items))`` floats per batch: 2.2 GB peak for a whole Gowalla run with k up to 512
+    (BENCHMARKS.md). ``V_k`` comes from a randomised truncated SVD of the sparse ``R̃``
+    (:func:`torch.svd_lowrank`, seeded without touching torch's global random state); it
+    approximates the exact top-``k`` subspace, which on Gowalla scored no better.
 
     Args:
-        train: The training interactions (their users' rows are the filter's input).
+        parts: The interactions the filter is built from (the training split; for a refit,
+            training and validation). Each user's rows in them are the filter's input.
         rank: The largest ``k`` the scores will ask for; 0 computes no SVD (``α = 0`` only).
         power_iterations: Power iterations of the randomised SVD.
         oversample: Extra SVD columns beyond ``rank``, dropped afterwards.
@@ -54,7 +58,7 @@ class GraphFilterRecommender(nn.Module):
 
     def __init__(
         self,
-        train: Interactions,
+        parts: Sequence[Interactions],
         rank: int,
         power_iterations: int = 4,
         oversample: int = 32,
@@ -62,15 +66,15 @@ class GraphFilterRecommender(nn.Module):
         dtype: torch.dtype = torch.float32,
     ) -> None:
         super().__init__()
-        self.num_users, self.num_items = train.num_users, train.num_items
+        self.num_users, self.num_items = parts[0].num_users, parts[0].num_items
         if rank > min(self.num_users, self.num_items):
             raise ConfigError(
                 f"graph filter rank {rank} exceeds min(users, items) = "
                 f"{min(self.num_users, self.num_items)} of this data; lower model.arch.rank"
             )
-        self.rows = UserItemIndex([train], self.num_users)
-        user = torch.as_tensor(train.user, dtype=torch.int64)
-        item = torch.as_tensor(train.item, dtype=torch.int64)
+        self.rows = UserItemIndex(parts, self.num_users)
+        user = torch.as_tensor(np.concatenate([p.user for p in parts]), dtype=torch.int64)
+        item = torch.as_tensor(np.concatenate([p.item for p in parts]), dtype=torch.int64)
         shape = (self.num_users, self.num_items)
         user_scale = _inverse_sqrt(torch.bincount(user, minlength=self.num_users).to(dtype))
         item_degree = torch.bincount(item, minlength=self.num_items).to(dtype)

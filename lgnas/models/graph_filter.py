@@ -51,12 +51,17 @@ class GraphFilter:
         power_iterations: Power iterations of the randomised truncated SVD.
         oversample: Extra columns of the randomised SVD beyond the largest ``rank``; they
             make its top ``rank`` vectors accurate and are then dropped.
+        refit: After choosing on validation, rebuild the filter from the training and
+            validation interactions for the test, as in the paper, whose filter reads every
+            interaction outside the test split. Off by default: trained models learn from
+            the training split alone, and a search compares them with this filter.
     """
 
     alpha: tuple[float, ...] | float = (0.0, 0.1, 0.3, 0.5, 1.0)
     rank: tuple[int, ...] | int = (64, 128, 256, 512)
     power_iterations: int = 4
     oversample: int = 32
+    refit: bool = False
 
     family: ClassVar[str] = FAMILY
 
@@ -67,6 +72,8 @@ class GraphFilter:
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ConfigError(f"graph filter key {key!r}: {value!r} must be an integer >= 0")
+        if not isinstance(self.refit, bool):
+            raise ConfigError(f"graph filter key 'refit': {self.refit!r} must be true or false")
 
     @property
     def grid(self) -> list[tuple[float, int]]:

@@ -19,6 +19,7 @@ import torch
 from torch import Tensor, nn
 
 from lgnas.data.datamodule import RecDataModule
+from lgnas.data.interactions import Interactions
 from lgnas.data.splits import Split
 from lgnas.errors import ConfigError
 from lgnas.metrics import RankingMetrics
@@ -53,10 +54,11 @@ def fit_graph_filter(
 
     Validation picks ``(alpha, rank)`` by ``eval.monitor`` (the first of equals in
     :attr:`GraphFilter.grid` order); the test split is scored once, with that pair only,
-    and never with ``test=False``. ``train_seconds`` covers the SVD and the grid's
-    validation. With ``trainer.logger`` on and a ``log_dir``, every pair's validation
-    metrics go to :data:`GRID_FILE` there. The filter runs in this process on the CPU
-    (``trainer`` settings other than ``logger`` do not apply).
+    and never with ``test=False``; with ``spec.refit`` by the chosen filter rebuilt from
+    training and validation. ``train_seconds`` covers the SVDs and the grid's validation.
+    With ``trainer.logger`` on and a ``log_dir``, every pair's validation metrics go to
+    :data:`GRID_FILE` there. The filter runs in this process on the CPU (``trainer``
+    settings other than ``logger`` do not apply).
 
     Ranks above ``min(users, items)`` are left out of the grid, so the preset's grid
     serves small data too.
@@ -77,14 +79,20 @@ def fit_graph_filter(
             "and one model.arch.rank, or a split with validation"
         )
     rank = max((k for alpha, k in grid if alpha > 0), default=0)
-    model = GraphFilterRecommender(
-        split.train, rank, spec.power_iterations, spec.oversample, seed=settings.seed
-    )
+
+    def computed(parts: list[Interactions], rank: int) -> GraphFilterRecommender:
+        return GraphFilterRecommender(
+            parts, rank, spec.power_iterations, spec.oversample, seed=settings.seed
+        )
+
+    model = computed([split.train], rank)
     valid = _evaluate(model, data.val_dataloader(), grid, evaluation, "val/")
     monitor = f"val/{evaluation.monitor}"
     best = max(range(len(grid)), key=lambda n: (valid[n][monitor], -n))
     alpha, rank = grid[best]
     model.keep(rank if alpha > 0 else 0)
+    if spec.refit and test:
+        model = computed([split.train, split.valid], rank if alpha > 0 else 0)
     seconds = time.perf_counter() - start
     tested = {}
     if test:

@@ -40,7 +40,7 @@ def _dense_filter(train: Interactions, vectors: torch.Tensor, alpha: float) -> t
 
 
 def test_batched_sparse_scores_equal_the_dense_formula(train: Interactions) -> None:
-    model = GraphFilterRecommender(train, rank=8, dtype=torch.float64)
+    model = GraphFilterRecommender([train], rank=8, dtype=torch.float64)
     users = torch.tensor([0, 3, 5, 19, 7])
     for alpha, rank in [(0.0, 8), (0.3, 4), (1.0, 8)]:
         expected = _dense_filter(train, model.singular_vectors[:, :rank], alpha)[users]
@@ -53,7 +53,7 @@ def test_batched_sparse_scores_equal_the_dense_formula(train: Interactions) -> N
 
 def test_singular_vectors_are_the_top_right_singular_subspace(train: Interactions) -> None:
     # 8 + 32 columns exceed min(users, items): the randomised SVD is then exact.
-    model = GraphFilterRecommender(train, rank=8, dtype=torch.float64)
+    model = GraphFilterRecommender([train], rank=8, dtype=torch.float64)
     rows = torch.zeros(USERS, ITEMS, dtype=torch.float64)
     rows[train.user, train.item] = 1.0
     du, di = rows.sum(1), rows.sum(0)
@@ -68,19 +68,19 @@ def test_singular_vectors_are_the_top_right_singular_subspace(train: Interaction
 def test_the_svd_is_seeded_and_leaves_global_random_state_alone(train: Interactions) -> None:
     torch.manual_seed(123)
     before = torch.random.get_rng_state()
-    first = GraphFilterRecommender(train, rank=4, oversample=2, power_iterations=1, seed=5)
+    first = GraphFilterRecommender([train], rank=4, oversample=2, power_iterations=1, seed=5)
     assert torch.equal(torch.random.get_rng_state(), before)
-    again = GraphFilterRecommender(train, rank=4, oversample=2, power_iterations=1, seed=5)
+    again = GraphFilterRecommender([train], rank=4, oversample=2, power_iterations=1, seed=5)
     assert torch.equal(first.singular_vectors, again.singular_vectors)
 
 
 def test_a_rank_beyond_the_data_is_refused(train: Interactions) -> None:
     with pytest.raises(ConfigError, match="rank 21 exceeds min\\(users, items\\) = 20"):
-        GraphFilterRecommender(train, rank=21)
+        GraphFilterRecommender([train], rank=21)
 
 
 def test_keep_drops_the_vectors_past_the_chosen_rank(train: Interactions) -> None:
-    model = GraphFilterRecommender(train, rank=8, dtype=torch.float64)
+    model = GraphFilterRecommender([train], rank=8, dtype=torch.float64)
     users = torch.arange(USERS)
     expected = model.scores(users, 0.3, 4)
     model.keep(4)
@@ -99,7 +99,7 @@ def test_the_grid_goes_by_rank_and_tries_alpha_zero_once() -> None:
 
 
 def test_a_graph_filter_round_trips_through_a_plain_mapping() -> None:
-    spec = GraphFilter(alpha=[0.1, 0.3], rank=256, oversample=8)
+    spec = GraphFilter(alpha=[0.1, 0.3], rank=256, oversample=8, refit=True)
     plain = spec.to_dict()
     assert plain["family"] == "graph_filter" and plain["rank"] == 256
     assert plain["alpha"] == [0.1, 0.3]
@@ -117,6 +117,7 @@ def test_a_graph_filter_round_trips_through_a_plain_mapping() -> None:
         ({"family": "graph_filter", "rank": []}, "'rank' is an empty list"),
         ({"family": "graph_filter", "rank": 1.5}, "'rank': 1.5 must be an integer"),
         ({"family": "graph_filter", "dim": 64}, "unknown graph filter key\\(s\\) \\['dim'\\]"),
+        ({"family": "graph_filter", "refit": "yes"}, "'refit': 'yes' must be true or false"),
         ({"family": "svd", "rank": 8}, "unknown model family 'svd'"),
     ],
 )

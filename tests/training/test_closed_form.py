@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -81,6 +82,23 @@ def test_metrics_equal_brute_force_ranking_with_seen_items_masked(split, tmp_pat
     assert (float(best["alpha"]), int(best["rank"])) == (alpha, rank)
     assert result.stop_reason == "closed_form" and result.epochs == 0
     assert result.num_parameters == 0
+
+
+def test_a_refit_tests_the_chosen_filter_rebuilt_from_train_and_validation(split) -> None:
+    spec = GraphFilter(alpha=[0.0, 0.5], rank=[2, 6], refit=True)
+    result = fit_graph_filter(spec, split, SETTINGS)
+    plain = fit_graph_filter(dataclasses.replace(spec, refit=False), split, SETTINGS)
+    assert result.valid == plain.valid and result.architecture.refit
+    assert result.architecture.alpha == plain.architecture.alpha
+    refit = result.module.model
+    users = torch.arange(split.train.num_users)
+    seen = np.bincount(np.concatenate([split.train.user, split.valid.user]), minlength=30)
+    assert torch.equal(refit.rows.counts(users), torch.as_tensor(seen))
+    alpha, rank = result.architecture.alpha[0], result.architecture.rank[0]
+    scores = refit.scores(users, alpha, rank).double().numpy()
+    test = _brute_force(scores, [split.train, split.valid], split.test)
+    assert result.test == pytest.approx(_prefixed(test, "test/"), abs=1e-6)
+    assert result.test != plain.test
 
 
 def test_without_test_the_test_split_is_not_scored(split) -> None:
