@@ -142,8 +142,10 @@ class GraphFilterRecommender(nn.Module):
     ) -> Iterator[tuple[tuple[float, int], Tensor]]:
         """``((alpha, rank), s_u)`` for each pair of ``grid``, in its order.
 
-        The linear part and the low-pass projection are computed once for the batch; each
-        pair's scores are a fresh tensor, so a caller may mask them in place.
+        The linear part and the low-pass projection are computed once for the batch. Every
+        pair's scores are written into one buffer, which a caller may mask in place but
+        must use before asking for the next pair: fresh ``[B, items]`` tensors per pair
+        cost more than ranking them.
         """
         for alpha, k in grid:
             if alpha > 0 and k > self.rank:
@@ -151,11 +153,12 @@ class GraphFilterRecommender(nn.Module):
         rows = self.user_rows(users)
         linear = self.linear(rows)
         projected = rows @ self.project  # [B, rank]
-        low_pass, low_rank = None, None
+        scores, low_pass, low_rank = torch.empty_like(linear), torch.empty_like(linear), None
         for alpha, k in grid:
             if alpha == 0:
-                yield (alpha, k), linear.clone()
+                yield (alpha, k), scores.copy_(linear)
                 continue
             if k != low_rank:  # one rank's low-pass scores at a time (grids go by rank)
-                low_pass, low_rank = projected[:, :k] @ self.lift[:, :k].T, k
-            yield (alpha, k), torch.add(linear, low_pass, alpha=alpha)
+                torch.matmul(projected[:, :k], self.lift[:, :k].T, out=low_pass)
+                low_rank = k
+            yield (alpha, k), torch.add(linear, low_pass, alpha=alpha, out=scores)

@@ -58,7 +58,7 @@ class GraphFilter:
     """
 
     alpha: tuple[float, ...] | float = (0.0, 0.1, 0.3, 0.5, 1.0)
-    rank: tuple[int, ...] | int = (64, 128, 256, 512)
+    rank: tuple[int, ...] | int = (32, 64, 128, 256, 512, 1024)
     power_iterations: int = 4
     oversample: int = 32
     refit: bool = False
