@@ -26,6 +26,7 @@ from lgnas.data.datamodule import RecDataModule
 from lgnas.data.splits import Split
 from lgnas.errors import LgnasError
 from lgnas.models.architecture import Architecture
+from lgnas.models.families import model_from_dict
 from lgnas.models.recommender import GNNRecommender
 
 TITLE_FEATURES = ("title", "movie_title", "name", "item_name")  # item side-table columns
@@ -94,6 +95,11 @@ class Recommender:
                 f"{finished or 'none'}; choose one with model=<name>"
             )
         saved = torch.load(weights, map_location="cpu", weights_only=True)
+        if not isinstance(model_from_dict(saved["architecture"]), Architecture):
+            raise RunError(
+                f"final/{model} is a training-free graph filter, which lgnas.recommend does "
+                "not serve yet; choose a trained model with model=<name> (e.g. found-1)"
+            )
         split = prepare_dataset(cfg.dataset, seed=int(cfg.seed))
         train = split.train
         graph = RecDataModule(split).graph  # the training graph, built as fit() builds it

@@ -17,6 +17,23 @@ from lgnas.models.pointwise import POINTWISE_SCORES
 from lgnas.models.recommender import GNNRecommender
 
 
+def rank_batch(scores: Tensor, batch: tuple[Tensor, ...], metrics: RankingMetrics) -> None:
+    """Add one evaluation batch to ``metrics``: every item ranked, the user's seen items
+    masked (training items; at test time validation items too).
+
+    Every model is ranked through here, so all are scored by the same rules.
+
+    Args:
+        scores: ``[B, items]`` scores of the batch's users; masked in place.
+        batch: ``(users, seen_row, seen_item, rel_row, rel_item)`` as
+            :class:`~lgnas.data.datamodule.EvalBatches` yields it.
+        metrics: The metrics the batch is added to.
+    """
+    _, seen_row, seen_item, rel_row, rel_item = batch
+    scores[seen_row, seen_item] = -torch.inf
+    metrics.update_pairs(scores, rel_row, rel_item)
+
+
 class RepresentationModule(L.LightningModule):
     """What training a GNN recommender shares across tasks: the representations computed
     once per evaluation pass, the epoch's mean loss logged once (and checked for
@@ -152,11 +169,8 @@ class RecommenderModule(RepresentationModule):
         self.model.set_batch_items(batch[1], batch[2])
 
     def _rank(self, batch: tuple[Tensor, ...], metrics: RankingMetrics) -> None:
-        users, seen_row, seen_item, rel_row, rel_item = batch
         user_rep, item_rep = self._representations()
-        scores = user_rep[users] @ item_rep.T
-        scores[seen_row, seen_item] = -torch.inf
-        metrics.update_pairs(scores, rel_row, rel_item)
+        rank_batch(user_rep[batch[0]] @ item_rep.T, batch, metrics)
 
     def validation_step(self, batch: tuple[Tensor, ...], batch_idx: int) -> None:
         self._rank(batch, self.val_metrics)

@@ -54,7 +54,12 @@ def write_leaderboard(
             )
 
 
-STOP_TEXT = {"early_stop": "early stop", "epoch_cap": "epoch cap", "time_limit": "time limit"}
+STOP_TEXT = {
+    "early_stop": "early stop",
+    "epoch_cap": "epoch cap",
+    "time_limit": "time limit",
+    "closed_form": "closed form",
+}
 """How a report names each :data:`lgnas.training.result.StopReason`."""
 
 

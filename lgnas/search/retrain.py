@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from lgnas.data.splits import Split
-from lgnas.models.architecture import Architecture, preset
+from lgnas.models.families import Model, model_preset
 from lgnas.models.optim import Optim
 from lgnas.report.finals import final_row
 from lgnas.report.write import stop_text
@@ -48,14 +48,14 @@ def retrain_finalists(
         ``best_epoch`` (counted from 0), ``stop_reason`` and ``still_improving`` (both
         ``None`` for a reused result saved before they were recorded), or an ``error``.
     """
-    contenders: dict[str, tuple[str, Architecture, Optim]] = {}
+    contenders: dict[str, tuple[str, Model, Optim]] = {}
     for rank, (candidate, _) in enumerate(outcome.top(top_k), 1):
         arch, recipe = evaluate.training_options(candidate.point)
         contenders[f"found-{rank}"] = ("found", arch, recipe)
         if rank == 1:
             write_recipe(output_dir / "best_architecture.yaml", arch, recipe)
     for baseline in baselines:
-        contenders[baseline] = ("baseline", preset(baseline), optim)
+        contenders[baseline] = ("baseline", model_preset(baseline), optim)
     finals = {}
     for name, (kind, arch, recipe) in contenders.items():
         folder = output_dir / "final" / name
@@ -67,7 +67,7 @@ def retrain_finalists(
 
 def _final_result(
     kind: str,
-    arch: Architecture,
+    arch: Model,
     optim: Optim,
     split: Split,
     settings: TrainSettings,

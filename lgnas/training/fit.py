@@ -22,11 +22,14 @@ from lgnas.models.architecture import Architecture
 from lgnas.models.best_weights import BestWeights
 from lgnas.models.click_module import ClickModule
 from lgnas.models.early_stopping import WarmupEarlyStopping
+from lgnas.models.families import Model
+from lgnas.models.graph_filter import GraphFilter
 from lgnas.models.inherit import inherit_weights, load_weights
 from lgnas.models.module import RecommenderModule, RepresentationModule
 from lgnas.models.optim import Optim
 from lgnas.models.recommender import GNNRecommender
 from lgnas.models.warm_start import ResumableCheckpoint
+from lgnas.training.closed_form import fit_graph_filter
 from lgnas.training.result import StopReason, TrainResult
 from lgnas.training.settings import TrainSettings, spawned_processes
 from lgnas.trials import is_minimised
@@ -36,7 +39,7 @@ warnings.filterwarnings("ignore", message=r"`isinstance\(treespec, LeafSpec\)` i
 
 
 def fit(
-    architecture: Architecture,
+    architecture: Model,
     optim: Optim,
     split: Split,
     settings: TrainSettings,
@@ -74,7 +77,18 @@ def fit(
     ``callbacks`` are extra Lightning callbacks that watch the training (a progress display);
     they must not change it. They run in this process only: with ``trainer.devices=N`` the
     spawned ranks train without them.
+
+    A :class:`~lgnas.models.graph_filter.GraphFilter` is computed, not trained
+    (:func:`~lgnas.training.closed_form.fit_graph_filter`): it has no epochs, so the
+    arguments about epochs, time, checkpoints and callbacks do not apply to it.
     """
+    if isinstance(architecture, GraphFilter):
+        if settings.task != "ranking":
+            raise ConfigError(
+                f"task={settings.task}: a graph filter only ranks items (task=ranking); "
+                "choose a GNN model for the click-through task"
+            )
+        return fit_graph_filter(architecture, split, settings, test=test, log_dir=log_dir)
     world_size = spawned_processes(settings.trainer)
     if world_size:
         from lgnas.training.distributed import fit_in_processes

@@ -9,7 +9,7 @@ from typing import Any
 
 from lgnas.data.catalog import prepare_dataset
 from lgnas.errors import ConfigError
-from lgnas.models.architecture import Architecture, preset
+from lgnas.models.families import Model, model_from_dict, model_preset
 from lgnas.models.optim import Optim
 from lgnas.training.fit import fit
 from lgnas.training.result import TrainResult, read_recipe, save_result
@@ -21,13 +21,13 @@ class TrainJob:
     """Everything ``python -m lgnas.train`` needs, from one composed config (conf/train.yaml).
 
     Attributes:
-        architecture: The model to train.
+        architecture: The model to train (or the graph filter to compute).
         optim: Its training recipe.
         dataset: The dataset's plain mapping (checked when it is loaded).
         train: Seed, threads, evaluation and Trainer settings.
     """
 
-    architecture: Architecture
+    architecture: Model
     optim: Optim
     dataset: Mapping[str, Any]
     train: TrainSettings = field(default_factory=TrainSettings)
@@ -46,9 +46,7 @@ class TrainJob:
         return cls(architecture, optim, config["dataset"], settings)
 
 
-def resolve_model(
-    model: Mapping[str, Any], optim: Mapping[str, Any] | None
-) -> tuple[Architecture, Optim]:
+def resolve_model(model: Mapping[str, Any], optim: Mapping[str, Any] | None) -> tuple[Model, Optim]:
     """The architecture and recipe the ``model`` group names, over the ``optim`` group.
 
     ``model.path`` loads a YAML file with ``arch`` (and optionally ``optim``), such as a search's
@@ -68,10 +66,10 @@ def resolve_model(
         if saved is None:
             raise ConfigError(f"model.path: {path} has no 'arch' mapping")
         arch, found = saved
-        return Architecture.from_dict(arch), recipe.updated(found)
+        return model_from_dict(arch), recipe.updated(found)
     arch = dict(model.get("arch") or {})
     name = model.get("preset")
-    return (preset(name, **arch) if name else Architecture.from_dict(arch)), recipe
+    return (model_preset(name, **arch) if name else model_from_dict(arch)), recipe
 
 
 def run_training(job: TrainJob, output_dir: Path | None = None) -> TrainResult:

@@ -10,15 +10,16 @@ from typing import Any, Literal
 
 import torch
 import yaml
+from torch import nn
 
-from lgnas.models.architecture import Architecture
-from lgnas.models.module import RepresentationModule
+from lgnas.models.families import Model
 from lgnas.models.optim import Optim
 
-StopReason = Literal["early_stop", "epoch_cap", "time_limit"]
+StopReason = Literal["early_stop", "epoch_cap", "time_limit", "closed_form"]
 """Why a training ended: early stopping on validation, the epoch cap (``max_epochs``), or
-the time limit (``max_seconds``) before either."""
-STOP_REASONS: tuple[str, ...] = ("early_stop", "epoch_cap", "time_limit")
+the time limit (``max_seconds``) before either; ``closed_form``: nothing to train (a graph
+filter, computed in one go)."""
+STOP_REASONS: tuple[str, ...] = ("early_stop", "epoch_cap", "time_limit", "closed_form")
 
 
 @dataclass
@@ -32,14 +33,16 @@ class TrainResult:
     were recorded).
     """
 
-    architecture: Architecture
+    architecture: Model
     valid: dict[str, float]
     test: dict[str, float]
     best_epoch: int | None
     epochs: int  # the model's epochs in all, those of a resumed checkpoint included
     train_seconds: float
     num_parameters: int
-    module: RepresentationModule = field(repr=False)
+    # The trained Lightning module, or what holds a computed graph filter; either keeps the
+    # recommender as ``module.model``.
+    module: nn.Module = field(repr=False)
     start_epoch: int = 0  # epochs the fit resumed after (``resume_from``); 0: from scratch
     stop_reason: StopReason | None = None
     still_improving: bool | None = None
@@ -78,7 +81,7 @@ def save_result(result: TrainResult, output_dir: Path, optim: Optim) -> None:
     (output_dir / "metrics.json").write_text(json.dumps(summary, indent=2))
 
 
-def write_recipe(path: Path, architecture: Architecture, optim: Optim) -> None:
+def write_recipe(path: Path, architecture: Model, optim: Optim) -> None:
     """An ``{arch, optim}`` YAML file, as ``model=file model.path=...`` loads it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     recipe = {"arch": architecture.to_dict(), "optim": optim.to_dict()}

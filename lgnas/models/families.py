@@ -1,0 +1,46 @@
+"""The model families a preset or a saved recipe may name: trained GNNs and graph filters.
+
+A GNN is an :class:`Architecture`; a training-free graph filter (GF-CF) a
+:class:`GraphFilter`. A saved filter carries ``family: graph_filter``; a mapping without
+``family`` is an architecture, as every recipe written before filters existed is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from lgnas.errors import ConfigError
+from lgnas.models.architecture import PRESETS, Architecture, preset
+from lgnas.models.graph_filter import FAMILY, GraphFilter
+
+Model = Architecture | GraphFilter
+"""What ``fit`` accepts: a GNN to train or a graph filter to compute."""
+
+FILTER_PRESETS: dict[str, dict[str, Any]] = {
+    # GF-CF (Shen et al., CIKM 2021): alpha and rank chosen on validation from the grids.
+    "gfcf": {},
+}
+
+
+def model_preset(name: str, **overrides: Any) -> Model:
+    """A published model by name (a GNN preset or ``gfcf``), some fields overridden."""
+    if name in FILTER_PRESETS:
+        return GraphFilter.from_dict({**FILTER_PRESETS[name], **overrides})
+    if name not in PRESETS:
+        names = sorted([*PRESETS, *FILTER_PRESETS])
+        raise ConfigError(f"unknown model preset {name!r}; choose one of {names}")
+    return preset(name, **overrides)
+
+
+def model_from_dict(values: Mapping[str, Any]) -> Model:
+    """The model a plain mapping (a recipe's ``arch``) describes, by its ``family`` key."""
+    family = values.get("family")
+    if family == FAMILY:
+        return GraphFilter.from_dict(values)
+    if family is not None:
+        raise ConfigError(
+            f"unknown model family {family!r}; write family: {FAMILY} for a graph filter, "
+            "or leave it out for a GNN architecture"
+        )
+    return Architecture.from_dict(values)

@@ -1,0 +1,115 @@
+"""A training-free graph-filter recommender (GF-CF) as a plain, validated value.
+
+The counterpart of :class:`~lgnas.models.architecture.Architecture` for a model that is
+computed, not trained: what the filter is made of and the grids its two hyper-parameters
+are chosen from on validation (:func:`lgnas.training.closed_form.fit_graph_filter`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from lgnas.errors import ConfigError
+
+FAMILY = "graph_filter"
+"""The ``family`` key a saved graph filter carries, so a recipe file says what it holds."""
+
+
+def _grid(key: str, value: Any, kind: type, minimum: float) -> tuple[Any, ...]:
+    """One value or a list of them, as a sorted tuple of distinct values >= ``minimum``."""
+    values = list(value) if isinstance(value, Sequence) and not isinstance(value, str) else [value]
+    for v in values:
+        wrong = isinstance(v, bool) or not isinstance(v, int if kind is int else (int, float))
+        if wrong or v < minimum:
+            what = "an integer" if kind is int else "a number"
+            raise ConfigError(
+                f"graph filter key {key!r}: {v!r} must be {what} >= {minimum:g} "
+                f"(model.arch.{key} takes one value or a list to choose from on validation)"
+            )
+    if not values:
+        raise ConfigError(f"graph filter key {key!r} is an empty list; give at least one value")
+    return tuple(sorted({kind(v) for v in values}))
+
+
+@dataclass(frozen=True)
+class GraphFilter:
+    """GF-CF (Shen et al., CIKM 2021): a linear item-item filter plus an ideal low-pass one.
+
+    Scores ``s_u = r_u (R̃ᵀR̃ + α D_I^{-1/2} V_k V_kᵀ D_I^{1/2})`` with ``R̃`` the
+    degree-normalised training matrix and ``V_k`` its top ``k`` right singular vectors (see
+    :class:`~lgnas.models.filter_recommender.GraphFilterRecommender`). Nothing is trained:
+    ``alpha`` and ``rank`` each take one value or a grid, and the fit keeps the pair that
+    scores best on validation. The paper uses ``alpha=0.3``, ``rank=256`` on its three
+    datasets, chosen without a validation split; here the grid is searched on validation.
+
+    Attributes:
+        alpha: Weight of the ideal low-pass filter (0: the linear filter alone).
+        rank: ``k``, the singular vectors the low-pass filter keeps.
+        power_iterations: Power iterations of the randomised truncated SVD.
+        oversample: Extra columns of the randomised SVD beyond the largest ``rank``; they
+            make its top ``rank`` vectors accurate and are then dropped.
+        refit: After choosing on validation, rebuild the filter from the training and
+            validation interactions for the test, as in the paper, whose filter reads every
+            interaction outside the test split. Off by default: trained models learn from
+            the training split alone, and a search compares them with this filter.
+    """
+
+    alpha: tuple[float, ...] | float = (0.0, 0.1, 0.3, 0.5, 1.0)
+    rank: tuple[int, ...] | int = (32, 64, 128, 256, 512, 1024)
+    power_iterations: int = 4
+    oversample: int = 32
+    refit: bool = False
+
+    family: ClassVar[str] = FAMILY
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "alpha", _grid("alpha", self.alpha, float, 0.0))
+        object.__setattr__(self, "rank", _grid("rank", self.rank, int, 1))
+        for key in ("power_iterations", "oversample"):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ConfigError(f"graph filter key {key!r}: {value!r} must be an integer >= 0")
+        if not isinstance(self.refit, bool):
+            raise ConfigError(f"graph filter key 'refit': {self.refit!r} must be true or false")
+
+    @property
+    def grid(self) -> list[tuple[float, int]]:
+        """Every ``(alpha, rank)`` pair, by rank then alpha: on a tie the first one (the
+        smallest filter) is kept. ``alpha=0`` ignores the rank, so it comes once, with the
+        smallest."""
+        return [
+            (alpha, rank)
+            for rank in self.rank
+            for alpha in self.alpha
+            if alpha > 0 or rank == self.rank[0]
+        ]
+
+    def chosen(self, alpha: float, rank: int) -> GraphFilter:
+        """This filter with its grids narrowed to one pair (what a fit selected)."""
+        return dataclasses.replace(self, alpha=alpha, rank=rank)
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> GraphFilter:
+        """Build from a plain mapping (YAML), refusing unknown keys; ``family`` is optional."""
+        values = {k: v for k, v in values.items() if k != "family"}
+        valid = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - valid)
+        if unknown:
+            raise ConfigError(
+                f"unknown graph filter key(s) {unknown}; valid keys are {sorted(valid)}"
+            )
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain mapping, marked with its ``family``, that :meth:`from_dict` reads back.
+
+        A one-value grid is written as the value.
+        """
+        plain: dict[str, Any] = {"family": FAMILY}
+        for key, value in dataclasses.asdict(self).items():
+            is_grid = isinstance(value, tuple)
+            plain[key] = (value[0] if len(value) == 1 else list(value)) if is_grid else value
+        return plain

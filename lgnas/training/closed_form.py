@@ -1,0 +1,158 @@
+"""Fit a training-free graph filter: compute it, choose its grid pair on validation, test once.
+
+The filter has no epochs: what a trained model's fit spends on training, this one spends
+on a truncated SVD and on scoring every ``(alpha, rank)`` pair of the grid on validation.
+Ranking goes through :func:`~lgnas.models.module.rank_batch` over the same evaluation
+batches as trained models (training items masked; at test time validation items too), so
+its metrics compare with theirs as they are.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import torch
+from torch import Tensor, nn
+
+from lgnas.data.datamodule import RecDataModule
+from lgnas.data.interactions import Interactions
+from lgnas.data.splits import Split
+from lgnas.errors import ConfigError
+from lgnas.metrics import RankingMetrics
+from lgnas.models.filter_recommender import GraphFilterRecommender
+from lgnas.models.graph_filter import GraphFilter
+from lgnas.models.module import rank_batch
+from lgnas.training.result import TrainResult
+from lgnas.training.settings import EvalSettings, TrainSettings
+
+GRID_FILE = "graph_filter_grid.csv"
+"""Every grid pair's validation metrics, written into the fit's ``log_dir``."""
+
+
+class GraphFilterModule(nn.Module):
+    """Holds a computed filter as ``model``, where a trained fit keeps its Lightning module's
+    recommender, so results are saved alike (``model.pt``)."""
+
+    def __init__(self, model: GraphFilterRecommender) -> None:
+        super().__init__()
+        self.model = model
+
+
+def fit_graph_filter(
+    spec: GraphFilter,
+    split: Split,
+    settings: TrainSettings,
+    *,
+    test: bool = True,
+    log_dir: Path | None = None,
+) -> TrainResult:
+    """Compute ``spec``'s filter on ``split.train``; keep the grid pair best on validation.
+
+    Validation picks ``(alpha, rank)`` by ``eval.monitor`` (the first of equals in
+    :attr:`GraphFilter.grid` order); the test split is scored once, with that pair only,
+    and never with ``test=False``; with ``spec.refit`` by the chosen filter rebuilt from
+    training and validation. ``train_seconds`` covers the SVDs and the grid's validation.
+    With ``trainer.logger`` on and a ``log_dir``, every pair's validation metrics go to
+    :data:`GRID_FILE` there. The filter runs in this process on the CPU (``trainer``
+    settings other than ``logger`` do not apply).
+
+    Ranks above ``min(users, items)`` are left out of the grid, so the preset's grid
+    serves small data too.
+
+    Raises:
+        ConfigError: The grid has several pairs but the split no validation users, or
+            every rank exceeds what the data allows.
+    """
+    torch.set_num_threads(settings.threads)
+    start = time.perf_counter()
+    evaluation = settings.eval
+    data = RecDataModule(split, eval_batch_size=evaluation.batch_size, seed=settings.seed)
+    grid = _feasible(spec.grid, min(split.train.num_users, split.train.num_items))
+    if len(grid) > 1 and not len(split.valid.user):
+        raise ConfigError(
+            f"the graph filter's {len(grid)} (alpha, rank) pairs are chosen on validation, but "
+            "the dataset's split has no validation interactions; give one model.arch.alpha "
+            "and one model.arch.rank, or a split with validation"
+        )
+    rank = max((k for alpha, k in grid if alpha > 0), default=0)
+
+    def computed(parts: list[Interactions], rank: int) -> GraphFilterRecommender:
+        return GraphFilterRecommender(
+            parts, rank, spec.power_iterations, spec.oversample, seed=settings.seed
+        )
+
+    model = computed([split.train], rank)
+    valid = _evaluate(model, data.val_dataloader(), grid, evaluation, "val/")
+    monitor = f"val/{evaluation.monitor}"
+    best = max(range(len(grid)), key=lambda n: (valid[n][monitor], -n))
+    alpha, rank = grid[best]
+    model.keep(rank if alpha > 0 else 0)
+    if spec.refit and test:
+        model = computed([split.train, split.valid], rank if alpha > 0 else 0)
+    seconds = time.perf_counter() - start
+    tested = {}
+    if test:
+        tested = _evaluate(model, data.test_dataloader(), [grid[best]], evaluation, "test/")[0]
+    if log_dir is not None and settings.trainer.get("logger"):
+        _write_grid(Path(log_dir) / GRID_FILE, grid, valid)
+    return TrainResult(
+        architecture=spec.chosen(alpha, rank),
+        valid=valid[best],
+        test=tested,
+        best_epoch=None,
+        epochs=0,
+        train_seconds=seconds,
+        num_parameters=0,
+        module=GraphFilterModule(model),
+        stop_reason="closed_form",
+        still_improving=False,
+    )
+
+
+def _feasible(grid: list[tuple[float, int]], limit: int) -> list[tuple[float, int]]:
+    """The pairs whose rank the data allows (at most ``min(users, items)``), so one grid
+    serves data of any size; refused if no pair is left."""
+    kept = [(alpha, rank) for alpha, rank in grid if alpha == 0 or rank <= limit]
+    if not kept:
+        ranks = sorted({rank for _, rank in grid})
+        raise ConfigError(
+            f"every graph filter rank {ranks} exceeds min(users, items) = {limit} of this "
+            "data; give model.arch.rank a smaller value"
+        )
+    if len(kept) < len(grid):
+        logging.getLogger(__name__).warning(
+            "graph filter: ranks above min(users, items) = %d left out of the grid", limit
+        )
+    return kept
+
+
+@torch.no_grad()
+def _evaluate(
+    model: GraphFilterRecommender,
+    batches: Iterable[tuple[Tensor, ...]],
+    grid: Sequence[tuple[float, int]],
+    evaluation: EvalSettings,
+    prefix: str,
+) -> list[dict[str, float]]:
+    """Each grid pair's metrics over ``batches``; the batch's shared parts computed once."""
+    metrics = [RankingMetrics(evaluation.metrics, evaluation.ks, prefix=prefix) for _ in grid]
+    for batch in batches:
+        for pair_metrics, (_, scores) in zip(metrics, model.scores_over_grid(batch[0], grid)):
+            rank_batch(scores, batch, pair_metrics)
+    return [{k: float(v) for k, v in m.compute().items()} for m in metrics]
+
+
+def _write_grid(
+    path: Path, grid: Sequence[tuple[float, int]], valid: Sequence[dict[str, float]]
+) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    keys = sorted(valid[0])
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["alpha", "rank", *keys])
+        for (alpha, rank), metrics in zip(grid, valid):
+            writer.writerow([alpha, rank, *(f"{metrics[k]:.6f}" for k in keys)])

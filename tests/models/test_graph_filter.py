@@ -1,0 +1,131 @@
+"""GF-CF: batched sparse scores against the dense formula; the spec, its grid and its files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from lgnas.data.interactions import Interactions
+from lgnas.errors import ConfigError
+from lgnas.models.architecture import Architecture
+from lgnas.models.families import model_from_dict, model_preset
+from lgnas.models.filter_recommender import GraphFilterRecommender
+from lgnas.models.graph_filter import GraphFilter
+
+USERS, ITEMS = 20, 30
+
+
+@pytest.fixture
+def train() -> Interactions:
+    """A random graph where user 19 has no item and items 28, 29 have no user."""
+    rng = np.random.default_rng(0)
+    pairs = {(int(u), int(i)) for u, i in zip(rng.integers(0, 19, 150), rng.integers(0, 28, 150))}
+    user, item = np.array(sorted(pairs)).T
+    ids = np.arange(max(USERS, ITEMS)).astype(str)
+    return Interactions(user, item, None, None, ids[:USERS], ids[:ITEMS])
+
+
+def _dense_filter(train: Interactions, vectors: torch.Tensor, alpha: float) -> torch.Tensor:
+    """``R (R̃ᵀR̃ + α D_I^{-1/2} V Vᵀ D_I^{1/2})`` in float64, every matrix dense."""
+    rows = torch.zeros(USERS, ITEMS, dtype=torch.float64)
+    rows[train.user, train.item] = 1.0
+    user_degree, item_degree = rows.sum(1), rows.sum(0)
+    user_root, item_root = (
+        torch.where(d > 0, d.clamp(min=1) ** -0.5, 0.0) for d in (user_degree, item_degree)
+    )
+    normalised = torch.diag(user_root) @ rows @ torch.diag(item_root)
+    ideal = torch.diag(item_root) @ vectors @ vectors.T @ torch.diag(item_degree.sqrt())
+    return rows @ (normalised.T @ normalised + alpha * ideal)
+
+
+def test_batched_sparse_scores_equal_the_dense_formula(train: Interactions) -> None:
+    model = GraphFilterRecommender([train], rank=8, dtype=torch.float64)
+    users = torch.tensor([0, 3, 5, 19, 7])
+    for alpha, rank in [(0.0, 8), (0.3, 4), (1.0, 8)]:
+        expected = _dense_filter(train, model.singular_vectors[:, :rank], alpha)[users]
+        torch.testing.assert_close(model.scores(users, alpha, rank), expected, rtol=0, atol=1e-13)
+    grid = [(0.0, 4), (0.5, 4), (0.2, 8)]
+    for (alpha, rank), scores in model.scores_over_grid(users, grid):
+        assert torch.equal(scores, model.scores(users, alpha, rank))  # shared parts, same sums
+    assert model.scores(users, 1.0, 8)[3].abs().max() == 0  # no training item, no signal
+
+
+def test_singular_vectors_are_the_top_right_singular_subspace(train: Interactions) -> None:
+    # 8 + 32 columns exceed min(users, items): the randomised SVD is then exact.
+    model = GraphFilterRecommender([train], rank=8, dtype=torch.float64)
+    rows = torch.zeros(USERS, ITEMS, dtype=torch.float64)
+    rows[train.user, train.item] = 1.0
+    du, di = rows.sum(1), rows.sum(0)
+    normalised = rows / torch.outer(du.clamp(min=1).sqrt(), di.clamp(min=1).sqrt())
+    _, values, right = torch.linalg.svd(normalised)
+    torch.testing.assert_close(model.singular_values, values[:8])
+    assert values[7] - values[8] > 1e-3  # a gap: the top-8 subspace is well defined
+    exact, found = right[:8].T, model.singular_vectors
+    torch.testing.assert_close(found @ found.T, exact @ exact.T, rtol=0, atol=1e-10)
+
+
+def test_the_svd_is_seeded_and_leaves_global_random_state_alone(train: Interactions) -> None:
+    torch.manual_seed(123)
+    before = torch.random.get_rng_state()
+    first = GraphFilterRecommender([train], rank=4, oversample=2, power_iterations=1, seed=5)
+    assert torch.equal(torch.random.get_rng_state(), before)
+    again = GraphFilterRecommender([train], rank=4, oversample=2, power_iterations=1, seed=5)
+    assert torch.equal(first.singular_vectors, again.singular_vectors)
+
+
+def test_a_rank_beyond_the_data_is_refused(train: Interactions) -> None:
+    with pytest.raises(ConfigError, match="rank 21 exceeds min\\(users, items\\) = 20"):
+        GraphFilterRecommender([train], rank=21)
+
+
+def test_keep_drops_the_vectors_past_the_chosen_rank(train: Interactions) -> None:
+    model = GraphFilterRecommender([train], rank=8, dtype=torch.float64)
+    users = torch.arange(USERS)
+    expected = model.scores(users, 0.3, 4)
+    model.keep(4)
+    assert model.rank == 4 and model.state_dict()["singular_vectors"].shape == (ITEMS, 4)
+    assert torch.equal(model.scores(users, 0.3, 4), expected)
+    with pytest.raises(ConfigError, match="rank 8 exceeds the 4 computed"):
+        model.scores(users, 0.3, 8)
+
+
+def test_the_grid_goes_by_rank_and_tries_alpha_zero_once() -> None:
+    spec = GraphFilter(alpha=[0.3, 0.0], rank=[128, 64])
+    assert spec.alpha == (0.0, 0.3) and spec.rank == (64, 128)
+    assert spec.grid == [(0.0, 64), (0.3, 64), (0.3, 128)]
+    chosen = spec.chosen(0.3, 128)
+    assert chosen.grid == [(0.3, 128)] and chosen.power_iterations == spec.power_iterations
+
+
+def test_a_graph_filter_round_trips_through_a_plain_mapping() -> None:
+    spec = GraphFilter(alpha=[0.1, 0.3], rank=256, oversample=8, refit=True)
+    plain = spec.to_dict()
+    assert plain["family"] == "graph_filter" and plain["rank"] == 256
+    assert plain["alpha"] == [0.1, 0.3]
+    assert model_from_dict(plain) == spec
+    assert model_preset("gfcf", rank=[32]) == GraphFilter(rank=32)
+    assert model_from_dict({"num_layers": 2}) == Architecture(num_layers=2)
+    assert model_preset("mf") == Architecture(num_layers=0)
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"family": "graph_filter", "alpha": -0.1}, "'alpha': -0.1 must be a number >= 0"),
+        ({"family": "graph_filter", "rank": [64, 0]}, "'rank': 0 must be an integer >= 1"),
+        ({"family": "graph_filter", "rank": []}, "'rank' is an empty list"),
+        ({"family": "graph_filter", "rank": 1.5}, "'rank': 1.5 must be an integer"),
+        ({"family": "graph_filter", "dim": 64}, "unknown graph filter key\\(s\\) \\['dim'\\]"),
+        ({"family": "graph_filter", "refit": "yes"}, "'refit': 'yes' must be true or false"),
+        ({"family": "svd", "rank": 8}, "unknown model family 'svd'"),
+    ],
+)
+def test_bad_graph_filter_values_are_refused_by_key(values: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        model_from_dict(values)
+
+
+def test_an_unknown_preset_lists_the_graph_filter_too() -> None:
+    with pytest.raises(ConfigError, match="'gfcf', 'lightgcn', 'mf', 'ngcf'"):
+        model_preset("svd")
