@@ -9,6 +9,7 @@ import torch
 from torch import Tensor
 
 from lgnas.errors import ConfigError
+from lgnas.graph.ordering import grouped_order, stable_argsort
 from lgnas.graph.sparse import SparseAdjacency
 
 # The architecture's adjacency normalisations (lgnas.models.architecture.NORMALISATIONS).
@@ -73,15 +74,28 @@ class BipartiteGraph:
             return ones
         inv = self.degree.clamp(min=1.0)
         if norm == "left":
-            return ones / inv[src]
-        inv_sqrt = inv.pow(-0.5)
-        return inv_sqrt[src] * inv_sqrt[dst]
+            return ones / inv.index_select(0, src)
+        inv_sqrt = inv.pow(-0.5)  # index_select: the values of [src], in half the time
+        return inv_sqrt.index_select(0, src) * inv_sqrt.index_select(0, dst)
 
     def adjacency(self, norm: str = "symmetric") -> SparseAdjacency:
         """The normalised adjacency as a :class:`SparseAdjacency`, built once per ``norm``."""
         if norm not in self._adjacency:
             src, dst = self.edge_index
+            half = self.num_edges  # entry e and E + e are one edge's two directions
+            mirror = torch.cat([torch.arange(half, 2 * half), torch.arange(half)])
+            weight = self.edge_weight(norm)
             self._adjacency[norm] = SparseAdjacency(
-                src, dst, self.edge_weight(norm), self.num_nodes
+                src, dst, weight, self.num_nodes, mirror=mirror, order=self._csr_order
             )
         return self._adjacency[norm]
+
+    @cached_property
+    def _csr_order(self) -> Tensor:
+        """Entries by row, then column: users' edges by (user, item), then the items' reverse
+        edges by (item, user), a stable re-sort of the first by item. Cheaper than sorting all
+        ``2E`` entries at once, and the same order."""
+        user, item = self.user.numpy(), self.item.numpy()
+        by_user = grouped_order(user, item)
+        by_item = by_user[stable_argsort(item[by_user])]
+        return torch.from_numpy(np.concatenate([by_user, by_item + len(user)]))
