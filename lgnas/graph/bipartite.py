@@ -50,13 +50,18 @@ class BipartiteGraph:
     @cached_property
     def edge_index(self) -> Tensor:
         """``[2, 2E]`` node indices, user -> item edges first, then item -> user."""
-        items = self.item + self.num_users
-        return torch.stack([torch.cat([self.user, items]), torch.cat([items, self.user])])
+        half = self.num_edges
+        index = torch.empty(2, 2 * half, dtype=torch.int64)  # filled in place: no copies
+        index[0, :half] = index[1, half:] = self.user
+        torch.add(self.item, self.num_users, out=index[0, half:])
+        index[1, :half] = index[0, half:]
+        return index
 
     @cached_property
     def degree(self) -> Tensor:
         """Node degree (number of training interactions) as float."""
-        return torch.bincount(self.edge_index[0], minlength=self.num_nodes).float()
+        users = torch.bincount(self.user, minlength=self.num_users)
+        return torch.cat([users, torch.bincount(self.item, minlength=self.num_items)]).float()
 
     def edge_weight(self, norm: str) -> Tensor:
         """Per-entry weights of the adjacency under ``norm`` (isolated nodes get no weight).
@@ -82,11 +87,12 @@ class BipartiteGraph:
         """The normalised adjacency as a :class:`SparseAdjacency`, built once per ``norm``."""
         if norm not in self._adjacency:
             src, dst = self.edge_index
-            half = self.num_edges  # entry e and E + e are one edge's two directions
-            mirror = torch.cat([torch.arange(half, 2 * half), torch.arange(half)])
-            weight = self.edge_weight(norm)
+            order, half = self._csr_order, self.num_edges
+            # Entries e and E + e are one edge's two directions: each slot of the transpose
+            # holds the other direction of the entry in that slot of the matrix.
+            mirrored = torch.where(order < half, order + half, order - half)
             self._adjacency[norm] = SparseAdjacency(
-                src, dst, weight, self.num_nodes, mirror=mirror, order=self._csr_order
+                src, dst, self.edge_weight(norm), self.num_nodes, order, mirrored
             )
         return self._adjacency[norm]
 

@@ -74,11 +74,12 @@ class SparseAdjacency(torch.nn.Module):
         col: Column index of each entry, shape ``[nnz]``; ``(row, col)`` pairs must be unique.
         value: Value of each entry, shape ``[nnz]``.
         size: Number of rows (= columns).
-        mirror: Optional, for a matrix whose every entry ``(r, c)`` has an entry ``(c, r)``
-            (an undirected graph's): ``mirror[e]`` is that entry's index. The transpose then
-            has the same structure and is laid out without a second sort.
         order: Optional, the entries' indices sorted by row, then column, when the caller
             knows them cheaper than a sort (a bipartite graph does).
+        mirrored: Optional, for a matrix whose every entry ``(r, c)`` has an entry ``(c, r)``
+            (an undirected graph's), with ``order``: per position of ``order``, the index of
+            that entry's ``(c, r)``. The transpose then shares the matrix's row pointers and
+            columns, and is laid out without a second sort.
     """
 
     def __init__(
@@ -87,17 +88,19 @@ class SparseAdjacency(torch.nn.Module):
         col: Tensor,
         value: Tensor,
         size: int,
-        mirror: Tensor | None = None,
         order: Tensor | None = None,
+        mirrored: Tensor | None = None,
     ) -> None:
         super().__init__()
+        if mirrored is not None and order is None:
+            raise ValueError("SparseAdjacency: 'mirrored' is per position of 'order'; give both")
         self.size = size
         row, col = row.long().cpu(), col.long().cpu()
         crow, ccol, order = _csr_layout(row, col, size, None if order is None else order.cpu())
-        if mirror is None:
+        if mirrored is None:
             tcrow, tcol, torder = _csr_layout(col, row, size)
         else:  # slot s of the transpose holds the value of order[s]'s mirror entry
-            tcrow, tcol, torder = crow, ccol, torch.index_select(mirror.long().cpu(), 0, order)
+            tcrow, tcol, torder = crow, ccol, mirrored.long().cpu()
         for name, tensor in {
             "crow": crow,
             "ccol": ccol,
