@@ -12,7 +12,7 @@ import numpy as np
 from lgnas.data.interactions import Interactions
 from lgnas.data.splits import TRAIN
 from lgnas.errors import DataError
-from lgnas.graph.ordering import stable_argsort
+from lgnas.graph.ordering import lexsort
 
 
 def to_implicit(data: Interactions, threshold: float | None) -> Interactions:
@@ -67,9 +67,7 @@ def dedup_rows(data: Interactions, keep: str = "last") -> np.ndarray:
             )
         keys.append(data.rating)
     pair = data.user.astype(np.int64) * data.num_items + data.item
-    order = np.arange(len(data))
-    for key in (*keys, pair):
-        order = order[stable_argsort(key[order])]
+    order = lexsort((*keys, pair))
     pair = pair[order]
     boundary = pair[1:] != pair[:-1]
     chosen = np.ones(len(order), dtype=bool)

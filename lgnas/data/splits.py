@@ -15,7 +15,7 @@ import numpy as np
 from lgnas.data.features import ItemContent
 from lgnas.data.interactions import Interactions
 from lgnas.errors import ConfigError, DataError
-from lgnas.graph.ordering import grouped_order
+from lgnas.graph.ordering import lexsort
 
 TRAIN, VALID, TEST = 0, 1, 2
 
@@ -216,7 +216,7 @@ def _ratios(ratios: Sequence[float], parts: int) -> np.ndarray:
 def _rank_within_user(data: Interactions, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each row's 0-based position among its user's rows ordered by ``key`` (stable),
     and each user's row count."""
-    order = grouped_order(data.user, key)
+    order = lexsort((key, data.user))
     size = np.bincount(data.user, minlength=data.num_users)
     start = np.cumsum(size) - size
     rank = np.empty(len(data), dtype=np.int64)

@@ -9,7 +9,7 @@ import torch
 from torch import Tensor
 
 from lgnas.errors import ConfigError
-from lgnas.graph.ordering import grouped_order, stable_argsort
+from lgnas.graph.ordering import lexsort, stable_argsort
 from lgnas.graph.sparse import SparseAdjacency
 
 # The architecture's adjacency normalisations (lgnas.models.architecture.NORMALISATIONS).
@@ -102,6 +102,6 @@ class BipartiteGraph:
         edges by (item, user), a stable re-sort of the first by item. Cheaper than sorting all
         ``2E`` entries at once, and the same order."""
         user, item = self.user.numpy(), self.item.numpy()
-        by_user = grouped_order(user, item)
+        by_user = lexsort((item, user))
         by_item = by_user[stable_argsort(item[by_user])]
         return torch.from_numpy(np.concatenate([by_user, by_item + len(user)]))

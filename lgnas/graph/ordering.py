@@ -9,6 +9,8 @@ so the result is exactly the stable order.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 _CODE_LIMIT = 2**62  # key range times row count must stay below this to fit an int64 code
@@ -40,21 +42,36 @@ def stable_argsort(keys: np.ndarray) -> np.ndarray:
     return np.argsort(keys, kind="stable")
 
 
-def grouped_order(group: np.ndarray, key: np.ndarray) -> np.ndarray:
-    """``np.lexsort((key, group))``: rows by ``group``, within a group by ``key``, ties in
-    row order: one sort of ``(group, key)`` codes when both are whole numbers of small
-    enough range, else two stable sorts, least significant first."""
-    group, key = np.asarray(group), np.asarray(key)
-    if len(key) < 2:
-        return np.arange(len(key))
-    whole_group, whole_key = _as_whole_numbers(group), _as_whole_numbers(key)
-    if whole_group is not None and whole_key is not None:
-        first, low = int(whole_group.min()), int(whole_key.min())
-        span = int(whole_key.max()) - low + 1
-        if (int(whole_group.max()) - first + 1) * span * len(key) < _CODE_LIMIT:
-            return stable_argsort((whole_group - first) * span + (whole_key - low))
-    by_key = stable_argsort(key)
-    return by_key[stable_argsort(group[by_key])]
+def lexsort(keys: Sequence[np.ndarray]) -> np.ndarray:
+    """``np.lexsort(keys)``, the same permutation, computed faster: rows by the last key,
+    ties by the one before, and so on, then in row order.
+
+    One stable sort per key, least significant first; the two most significant keys are
+    sorted as one combined code when both are whole numbers of small enough range.
+    """
+    keys = [np.asarray(key) for key in keys]
+    if len(keys[-1]) < 2:
+        return np.arange(len(keys[-1]))
+    if len(keys) >= 2:
+        combined = _combined(keys[-1], keys[-2])
+        if combined is not None:
+            keys = [*keys[:-2], combined]
+    order = stable_argsort(keys[0])
+    for key in keys[1:]:
+        order = order[stable_argsort(key[order])]
+    return order
+
+
+def _combined(major: np.ndarray, minor: np.ndarray) -> np.ndarray | None:
+    """One int64 code ordering rows as ``(major, minor)`` do, or None when none fits."""
+    whole_major, whole_minor = _as_whole_numbers(major), _as_whole_numbers(minor)
+    if whole_major is None or whole_minor is None:
+        return None
+    first, low = int(whole_major.min()), int(whole_minor.min())
+    span = int(whole_minor.max()) - low + 1
+    if (int(whole_major.max()) - first + 1) * span * len(minor) >= _CODE_LIMIT:
+        return None
+    return (whole_major - first) * span + (whole_minor - low)
 
 
 def _as_whole_numbers(keys: np.ndarray) -> np.ndarray | None:

@@ -13,7 +13,7 @@ import warnings
 import torch
 from torch import Tensor
 
-from lgnas.graph.ordering import grouped_order
+from lgnas.graph.ordering import lexsort
 
 # CSR products are stable for what is used here (matrix @ dense); the beta notice is noise.
 warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta state")
@@ -54,7 +54,7 @@ def _csr_layout(
     """CSR row pointers, column indices and the COO entry stored in each CSR slot (``order``:
     the entries by row, then column, found here unless given)."""
     if order is None:
-        order = torch.from_numpy(grouped_order(row.numpy(), col.numpy()))
+        order = torch.from_numpy(lexsort((col.numpy(), row.numpy())))
     counts = torch.bincount(row, minlength=size)
     crow = torch.zeros(size + 1, dtype=torch.int64)
     torch.cumsum(counts, 0, out=crow[1:])
