@@ -8,6 +8,7 @@ vectorisation that breaks a tie or a group differently fails here.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import numpy as np
@@ -15,7 +16,7 @@ import pytest
 
 from lgnas.data.datamodule import UserItemIndex
 from lgnas.data.interactions import Interactions, as_tokens
-from lgnas.data.preprocess import compact, dedup_rows
+from lgnas.data.preprocess import DEDUP_KEEPS, compact, dedup_rows
 from lgnas.data.splits import Split, ratio_counts, split_random, split_temporal
 
 RATIOS = (0.6, 0.25, 0.15)
@@ -38,22 +39,31 @@ def _random_data(seed: int, timed: bool = True) -> Interactions:
     )
 
 
-def _reference_dedup(data: Interactions) -> list[int]:
-    """Each pair's latest row by timestamp, the later row on equal times (or untimed)."""
-    latest: dict[tuple[int, int], tuple[float, int]] = {}
+def _reference_dedup(data: Interactions, keep: str) -> list[int]:
+    """Each pair's row ranked highest by the policy: ``last`` the latest by timestamp, the
+    later row on equal times (or untimed); ``first`` the opposite; ``max`` the highest
+    rating, then as ``last``."""
+    best: dict[tuple[int, int], tuple[tuple[float, ...], int]] = {}
     for row in range(len(data)):
-        when = (data.timestamp[row] if data.timestamp is not None else 0.0, row)
+        time = data.timestamp[row] if data.timestamp is not None else 0.0
+        rank = {
+            "last": (time, row),
+            "first": (-time, -row),
+            "max": (data.rating[row], time, row),
+        }[keep]
         pair = (int(data.user[row]), int(data.item[row]))
-        latest[pair] = max(latest.get(pair, when), when)
-    return sorted(row for _, row in latest.values())
+        best[pair] = max(best.get(pair, (rank, row)), (rank, row))
+    return sorted(row for _, row in best.values())
 
 
+@pytest.mark.parametrize("keep", sorted(DEDUP_KEEPS))
 @pytest.mark.parametrize("timed", [True, False])
 @pytest.mark.parametrize("seed", range(4))
-def test_dedup_keeps_the_rows_the_reference_keeps(seed: int, timed: bool) -> None:
+def test_dedup_keeps_the_rows_the_reference_keeps(seed: int, timed: bool, keep: str) -> None:
     data = _random_data(seed, timed)
-    kept = dedup_rows(data)
-    assert kept.tolist() == _reference_dedup(data)
+    data = dataclasses.replace(data, rating=data.rating % 3)  # tied ratings for ``max``
+    kept = dedup_rows(data, keep)
+    assert kept.tolist() == _reference_dedup(data, keep)
     assert len(kept) < len(data)  # the data had repeated pairs to drop
 
 
