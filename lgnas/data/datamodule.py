@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator, Sequence
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import lightning as L
@@ -29,8 +30,10 @@ class UserItemIndex:
     def __init__(self, parts: Sequence[Interactions], num_users: int) -> None:
         user = np.concatenate([p.user for p in parts]) if parts else np.zeros(0, np.int64)
         item = np.concatenate([p.item for p in parts]) if parts else np.zeros(0, np.int64)
-        order = np.lexsort((item, user))
-        self.item = torch.as_tensor(item[order], dtype=torch.int64)
+        # Sorting (user, item) codes orders the items by user, then id: no argsort needed.
+        num_items = parts[0].num_items if parts else 1
+        pair = np.sort(user.astype(np.int64) * num_items + item)
+        self.item = torch.as_tensor(pair % num_items, dtype=torch.int64)
         counts = np.bincount(user, minlength=num_users)
         self.ptr = torch.as_tensor(np.concatenate([[0], np.cumsum(counts)]), dtype=torch.int64)
 
@@ -169,7 +172,12 @@ class RecDataModule(EpochBatchesModule):
         )
         self.eval_batch_size = eval_batch_size
         self._train_index = UserItemIndex([train], self.num_users)
-        self._seen_at_test = UserItemIndex([train, split.valid], self.num_users)
+
+    @cached_property
+    def _seen_at_test(self) -> UserItemIndex:
+        """Training and validation items, masked at test time: built on the first test, since
+        search trials never test and need not sort every training and validation row again."""
+        return UserItemIndex([self.split.train, self.split.valid], self.num_users)
 
     def _eval_dataloader(self, seen: UserItemIndex, part: Interactions) -> DataLoader:
         relevant = UserItemIndex([part], self.num_users)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -22,7 +23,9 @@ class NegativeSampler:
 
     def __init__(self, user: Tensor, item: Tensor, num_items: int) -> None:
         self.num_items = num_items
-        self.keys = torch.sort(user.long() * num_items + item.long()).values
+        keys = user.long() * num_items + item.long()
+        # numpy's sort is several times faster than torch's on CPU.
+        self.keys = torch.from_numpy(np.sort(keys.cpu().numpy())).to(keys.device)
         self._max_tries = 100
 
     def _known(self, user: Tensor, item: Tensor) -> Tensor:

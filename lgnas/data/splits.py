@@ -15,6 +15,7 @@ import numpy as np
 from lgnas.data.features import ItemContent
 from lgnas.data.interactions import Interactions
 from lgnas.errors import ConfigError, DataError
+from lgnas.graph.ordering import lexsort
 
 TRAIN, VALID, TEST = 0, 1, 2
 
@@ -215,7 +216,7 @@ def _ratios(ratios: Sequence[float], parts: int) -> np.ndarray:
 def _rank_within_user(data: Interactions, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each row's 0-based position among its user's rows ordered by ``key`` (stable),
     and each user's row count."""
-    order = np.lexsort((key, data.user))
+    order = lexsort((key, data.user))
     size = np.bincount(data.user, minlength=data.num_users)
     start = np.cumsum(size) - size
     rank = np.empty(len(data), dtype=np.int64)
@@ -225,8 +226,11 @@ def _rank_within_user(data: Interactions, key: np.ndarray) -> tuple[np.ndarray, 
 
 def _cut(rank: np.ndarray, user: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Part of each row: the first ``counts[u, 0]`` ranks train, the next valid, ..."""
-    bounds = np.cumsum(counts, axis=1)[user]
-    return (rank[:, None] >= bounds[:, :-1]).sum(axis=1).astype(np.int8)
+    bounds = np.cumsum(counts, axis=1)
+    part = np.zeros(len(rank), dtype=np.int8)
+    for end in bounds[:, :-1].T:  # one pass per part boundary, not a row-by-part matrix
+        part += rank >= end[user]
+    return part
 
 
 def _require_time(data: Interactions, step: str) -> np.ndarray:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from lgnas.data.interactions import Interactions, as_tokens
+from lgnas.data.weighted_draw import WeightedDraw
 from lgnas.errors import DataError
+from lgnas.graph.ordering import stable_argsort
 
 _START = 1.6e9  # Unix seconds (September 2020); any fixed origin would do.
 _SPAN = 365 * 24 * 3600.0
@@ -42,19 +44,23 @@ def generate_synthetic(
     user_community = rng.permutation(np.arange(num_users) % num_communities)
     item_community = rng.permutation(np.arange(num_items) % num_communities)
     members = [np.flatnonzero(item_community == k) for k in range(num_communities)]
-    member_p = [item_weight[m] / item_weight[m].sum() for m in members]
+    # Each draw is rng.choice(..., p=...)'s own (WeightedDraw), so seeded data is unchanged.
+    draw_user = WeightedDraw(user_weight / user_weight.sum())
+    draw_item = WeightedDraw(item_weight / item_weight.sum())
+    draw_member = [WeightedDraw(item_weight[m] / item_weight[m].sum()) for m in members]
 
-    pairs = np.zeros(0, dtype=np.int64)  # codes user * num_items + item, unique
+    pairs = np.zeros(0, dtype=np.int64)  # codes user * num_items + item, sorted and unique
     while len(pairs) < num_interactions:
         missing = num_interactions - len(pairs)
         draws = int(missing * 1.3) + 16
-        user = rng.choice(num_users, size=draws, p=user_weight / user_weight.sum())
-        item = rng.choice(num_items, size=draws, p=item_weight / item_weight.sum())
+        user = draw_user(rng, draws)
+        item = draw_item(rng, draws)
         inside = rng.random(draws) < in_community
-        for k, (items_k, p_k) in enumerate(zip(members, member_p, strict=True)):
-            chosen = inside & (user_community[user] == k)
-            item[chosen] = rng.choice(items_k, size=int(chosen.sum()), p=p_k)
-        grown = _sorted_unique(np.concatenate([pairs, user * num_items + item]))
+        community = user_community[user]
+        for k, (items_k, draw_k) in enumerate(zip(members, draw_member, strict=True)):
+            chosen = inside & (community == k)
+            item[chosen] = items_k[draw_k(rng, int(chosen.sum()))]
+        grown = _merge_codes(pairs, user * num_items + item)
         if len(grown) - len(pairs) < 0.05 * draws:
             # The skewed sampler is saturated (heavy users hold most of their items already).
             grown = _fill_uniformly(grown, num_users * num_items, num_interactions, rng)
@@ -65,7 +71,7 @@ def generate_synthetic(
     release = rng.uniform(0.0, 0.8 * _SPAN, size=num_items)
     timestamp = _START + release[item] + rng.random(num_interactions) * (_SPAN - release[item])
     timestamp = np.floor(timestamp)
-    order = np.argsort(timestamp, kind="stable")
+    order = stable_argsort(timestamp)
     return Interactions(
         user=user[order].astype(np.int64),
         item=item[order].astype(np.int64),
@@ -89,17 +95,22 @@ def _fill_uniformly(
     if space <= _MAX_ENUMERATED_PAIRS:
         free = np.setdiff1d(np.arange(space, dtype=np.int64), pairs, assume_unique=True)
         extra = rng.choice(free, size=target - len(pairs), replace=False)
-        return _sorted_unique(np.concatenate([pairs, extra]))
+        return _merge_codes(pairs, extra)
     while len(pairs) < target:
         drawn = rng.integers(0, space, size=2 * (target - len(pairs)) + 16, dtype=np.int64)
-        pairs = _sorted_unique(np.concatenate([pairs, drawn]))
+        pairs = _merge_codes(pairs, drawn)
     return pairs
 
 
-def _sorted_unique(codes: np.ndarray) -> np.ndarray:
-    """Sort-based unique: numpy's hash-based ``np.unique`` is several times slower here."""
-    codes = np.sort(codes)
-    return codes[np.r_[True, codes[1:] != codes[:-1]]] if len(codes) else codes
+def _merge_codes(pairs: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """The sorted unique union of sorted unique ``pairs`` and any ``codes``.
+
+    Only the new codes are sorted; the two sorted runs are then merged by numpy's stable
+    sort (a timsort, linear on them), so the many top-up rounds of a large graph do not
+    re-sort everything drawn so far. Plain sorting beats numpy's hash-based ``np.unique``.
+    """
+    merged = np.sort(np.concatenate([pairs, np.sort(codes)]), kind="stable")
+    return merged[np.r_[True, merged[1:] != merged[:-1]]] if len(merged) else merged
 
 
 def _check_sizes(

@@ -27,6 +27,25 @@ def test_normalised_adjacency_matches_dense_formula(small_graph: BipartiteGraph,
     torch.testing.assert_close(small_graph.adjacency(norm).to_dense(), expected)
 
 
+@pytest.mark.parametrize("norm", ["symmetric", "left"])
+def test_the_graphs_layout_is_the_one_sorting_both_matrices_gives(
+    small_graph: BipartiteGraph, norm: str
+) -> None:
+    """The graph skips a sort (bipartite order) and the transpose's (mirrored entries)."""
+    shuffled = torch.randperm(small_graph.num_edges, generator=torch.Generator().manual_seed(0))
+    graph = BipartiteGraph(
+        small_graph.user[shuffled].numpy(),
+        small_graph.item[shuffled].numpy(),
+        small_graph.num_users,
+        small_graph.num_items,
+    )
+    fast = graph.adjacency(norm)
+    src, dst = graph.edge_index
+    sorted_ = SparseAdjacency(src, dst, graph.edge_weight(norm), graph.num_nodes)
+    for name in ("crow", "ccol", "order", "tcrow", "tcol", "torder", "value"):
+        torch.testing.assert_close(getattr(fast, name), getattr(sorted_, name), rtol=0, atol=0)
+
+
 def test_matmul_and_its_gradient_match_dense_products() -> None:
     torch.manual_seed(0)
     dense = (torch.rand(9, 9) < 0.3).float() * torch.rand(9, 9)  # not symmetric
