@@ -24,7 +24,7 @@ import pytest
                 "$LGNAS_DATA_DIR",
             ],
         ),
-        ("lgnas.train", ["usage: python -m lgnas.train", "model: custom, file, lightgcn"]),
+        ("lgnas.train", ["usage: python -m lgnas.train", "model: custom, file", "lightgcn"]),
         ("lgnas.recommend", ["usage: python -m lgnas.recommend run=<run dir>", "exclude="]),
     ],
 )
