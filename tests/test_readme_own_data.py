@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 TINY = (
@@ -103,3 +104,15 @@ def test_a_readme_line_runs_as_written(
     if index == 2:  # the second CSV's texts of every item were encoded (and cached)
         items = len({r[1] for r in rows})
         assert len(list((tmp_path / "text").glob(f"all-MiniLM-L6-v2-{items}-*.npy"))) == 1
+    # The verdict's "Train it again" line trains on the same data, as printed.
+    again = next(line for line in done.stdout.splitlines() if line.startswith("Train it again: "))
+    words = shlex.split(again.split(": ", 1)[1])
+    retrain = tmp_path / "retrain"
+    command = [sys.executable, *words[1:], *TINY[4:], f"hydra.run.dir={retrain}"]
+    done = subprocess.run(
+        command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    searched = yaml.safe_load((run / ".hydra" / "config.yaml").read_text())["dataset"]
+    trained = yaml.safe_load((retrain / ".hydra" / "config.yaml").read_text())["dataset"]
+    assert trained == searched and "test:" in done.stdout

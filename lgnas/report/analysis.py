@@ -16,7 +16,7 @@ from lgnas.report.importance import DimensionImportance, design_importance
 from lgnas.report.pareto import costs_of, pareto_front, report_objectives, within_budget
 from lgnas.report.plots import COST_LABELS, plot_importance, plot_pareto, plot_progress
 from lgnas.report.trials import TrialRecord, comparable, read_trials
-from lgnas.trials import Objective, trial_folder
+from lgnas.trials import Objective, is_minimised, metric_utility, trial_folder
 
 FIGURES = {
     "progress.png": "best validation objective so far vs trials and vs cumulative trial time",
@@ -44,13 +44,13 @@ def write_search_analysis(
     front = pareto_front(scored, chosen)
     written = [
         write_importance_csv(importance, run_dir / "importance.csv"),
-        write_marginals_csv(importance, run_dir / "marginals.csv"),
+        write_marginals_csv(importance, run_dir / "marginals.csv", objective),
         plot_progress(trials, run_dir / "progress.png", objective),
         plot_importance(importance, run_dir / "importance.png", objective),
         plot_pareto(scored, front, run_dir / "pareto.png", objective, costs_of(chosen)),
     ]
     if (run_dir / "trials").is_dir():
-        written.append(write_trial_index(trials, run_dir / "trials" / "index.csv"))
+        written.append(write_trial_index(trials, run_dir / "trials" / "index.csv", objective))
     sections = [
         *importance_section(importance, len(scored), objective),
         *pareto_section(front, objective, costs_of(chosen)),
@@ -82,18 +82,23 @@ def write_importance_csv(importance: Sequence[DimensionImportance], path: Path) 
     return path
 
 
-def write_trial_index(trials: Sequence[TrialRecord], path: Path) -> Path:
-    """Which ``trials/<folder>/`` holds the training logs of each trial id."""
+def write_trial_index(
+    trials: Sequence[TrialRecord], path: Path, objective: str = "ndcg@20"
+) -> Path:
+    """Which ``trials/<folder>/`` holds the training logs of each trial id, with its
+    validation ``objective``."""
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["trial", "folder", "objective"])
         for t in trials:
-            objective = "" if t.objective is None else f"{t.objective:.6f}"
-            writer.writerow([t.id, trial_folder(t.point, t.fidelity), objective])
+            value = "" if t.objective is None else f"{metric_utility(objective, t.objective):.6f}"
+            writer.writerow([t.id, trial_folder(t.point, t.fidelity), value])
     return path
 
 
-def write_marginals_csv(importance: Sequence[DimensionImportance], path: Path) -> Path:
+def write_marginals_csv(
+    importance: Sequence[DimensionImportance], path: Path, objective: str = "ndcg@20"
+) -> Path:
     """Mean objective per level of every dimension, with 90% bootstrap intervals."""
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
@@ -101,7 +106,12 @@ def write_marginals_csv(importance: Sequence[DimensionImportance], path: Path) -
         for d in importance:
             for m in d.levels:
                 writer.writerow(
-                    [d.name, m.level, m.count, *(f"{v:.4f}" for v in (m.mean, m.low, m.high))]
+                    [
+                        d.name,
+                        m.level,
+                        m.count,
+                        *(f"{v:.4f}" for v in shown_interval(objective, m.mean, m.low, m.high)),
+                    ]
                 )
     return path
 
@@ -126,9 +136,10 @@ def importance_section(
     ]
     for rank, d in enumerate(importance, 1):
         top = d.levels[0]
+        mean, low, high = shown_interval(objective, top.mean, top.low, top.high)
         lines.append(
             f"| {rank} | {d.name} | {d.share:.3f} | [{d.low:.3f}, {d.high:.3f}] | "
-            f"{d.chance:.3f} | {top.level} ({top.mean:.4f} [{top.low:.4f}, {top.high:.4f}], "
+            f"{d.chance:.3f} | {top.level} ({mean:.4f} [{low:.4f}, {high:.4f}], "
             f"{top.count}) |"
         )
     return [*lines, ""]
@@ -148,21 +159,31 @@ def pareto_section(
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for t in front:
         values = " | ".join(f"{c.value(t):.4g}" for c in costs)
-        lines.append(f"| {t.id} | {t.objective:.4f} | {values} | `{_point(t)}` |")
+        shown = metric_utility(objective, t.objective)
+        lines.append(f"| {t.id} | {shown:.4f} | {values} | `{_point(t)}` |")
     best = max(front, key=lambda t: t.objective)
+    best_value = metric_utility(objective, best.objective)
     lines.append("")
     for cost in costs:
         label = COST_LABELS.get(cost.name, cost.name)
         small = within_budget(front, cost=cost)
         lines.append(
             f"- {label}: trial {small[0].id} is within 2% of the best {objective} "
-            f"({best.objective:.4f}, trial {best.id}) with "
+            f"({best_value:.4f}, trial {best.id}) with "
             f"{cost.value(small[0]) / cost.value(best):.0%} of its {label}."
             if small
             else f"- {label}: no trial is within 2% of the best {objective} "
-            f"({best.objective:.4f}, trial {best.id}) with at most half its {label}."
+            f"({best_value:.4f}, trial {best.id}) with at most half its {label}."
         )
     return [*lines, ""]
+
+
+def shown_interval(objective: str, mean: float, low: float, high: float) -> tuple[float, ...]:
+    """A mean and interval of utilities as the metric's own values: LogLoss is analysed
+    negated, so that higher is better everywhere, but shown as LogLoss."""
+    if not is_minimised(objective):
+        return mean, low, high
+    return -mean, -high, -low
 
 
 def _journal_objectives(journal: Path) -> list[str] | None:

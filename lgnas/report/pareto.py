@@ -18,7 +18,11 @@ def report_objectives(objective: str, specs: Sequence[str] | None) -> tuple[Obje
     """The objectives the report trades off: ``specs`` (``search.objectives``) if they name a
     cost, else ``objective`` against parameters."""
     chosen = parse_objectives(list(specs)) if specs else ()
-    return chosen if costs_of(chosen) else parse_objectives([objective, PARAMETERS.spec])
+    return (
+        chosen
+        if costs_of(chosen)
+        else parse_objectives([Objective(objective).spec, PARAMETERS.spec])
+    )
 
 
 def costs_of(objectives: Sequence[Objective]) -> list[Objective]:

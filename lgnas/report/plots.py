@@ -14,7 +14,7 @@ import numpy as np
 
 from lgnas.report.importance import DimensionImportance
 from lgnas.report.trials import TrialRecord
-from lgnas.trials import Objective
+from lgnas.trials import Objective, is_minimised
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -62,6 +62,8 @@ def plot_progress(trials: Sequence[TrialRecord], path: Path, objective: str) -> 
     values = np.array([np.nan if t.objective is None else t.objective for t in ordered])
     best = np.fmax.accumulate(np.where(np.isnan(values), -np.inf, values))
     best[np.isinf(best)] = np.nan
+    if is_minimised(objective):  # utilities back to the metric's values (LogLoss)
+        values, best = -values, -best
     steps = np.arange(1, len(ordered) + 1)
     for ax, x, label in ((by_trial, steps, "trial"), (by_time, clock, "cumulative trial time (s)")):
         ax.scatter(x, values, s=14, color=TRIAL, label="trial", zorder=2)
@@ -123,19 +125,19 @@ def plot_pareto(
     quality = Objective(objective)
     for ax, cost in zip(axes, costs):
         done = [t for t in trials if t.ok and cost.value(t) is not None]
-        ax.scatter([cost.value(t) for t in done], [t.objective for t in done], s=16,
+        ax.scatter([cost.value(t) for t in done], [quality.value(t) for t in done], s=16,
                    color=TRIAL, label="trial")  # fmt: skip
         staircase = pareto_front(done, (quality, cost))
         if staircase:
-            ax.step([cost.value(t) for t in staircase], [t.objective for t in staircase],
+            ax.step([cost.value(t) for t in staircase], [quality.value(t) for t in staircase],
                     where="post", color=BEST, linewidth=2, marker="o",
                     label=f"front: {objective} vs {cost.name}")  # fmt: skip
         if len(costs) > 1 and front:
-            ax.scatter([cost.value(t) for t in front], [t.objective for t in front], s=90,
+            ax.scatter([cost.value(t) for t in front], [quality.value(t) for t in front], s=90,
                        facecolors="none", edgecolors="#1e3a8a", linewidths=1.5,
                        label="Pareto set (all costs)", zorder=3)  # fmt: skip
         for t in front if len(costs) > 1 else staircase:
-            ax.annotate(f"#{t.id}", (cost.value(t), t.objective), textcoords="offset points",
+            ax.annotate(f"#{t.id}", (cost.value(t), quality.value(t)), textcoords="offset points",
                         xytext=(4, -10), fontsize=7)  # fmt: skip
         ax.set_xscale("log")
         ax.xaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))

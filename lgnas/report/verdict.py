@@ -6,9 +6,12 @@ it; the long tables follow in ``report.md``.
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from lgnas.report.write import comparison_headline, epochs_text, stop_text
 
@@ -150,10 +153,7 @@ def verdict_lines(
         tail.append(f"Best architecture: {best_file}")
     tail.append(f"Report: {run_dir / 'report.md'} (all outputs in {run_dir})")
     if best_file.is_file():
-        tail.append(
-            f"Train it again: python -m lgnas.train model=file model.path={best_file} "
-            f"dataset={dataset}" + ("" if task == "ranking" else f" task={task}")
-        )
+        tail.append("Train it again: " + train_command(run_dir, best_file, dataset, task))
     found = finals.get("found-1")
     # lgnas.recommend ranks items with final/found-1: a ranking model's work.
     if found is not None and "error" not in found and task == "ranking":
@@ -167,6 +167,38 @@ def verdict_lines(
             rows = [*rows[: max(room - 1, 0)], f"  ... {len(rows) - room + 1} more in report.md"]
         lines += head + rows
     return (lines + tail)[:MAX_LINES]
+
+
+def train_command(run_dir: Path, best_file: Path, dataset: str, task: str = "ranking") -> str:
+    """``python -m lgnas.train`` on ``best_file`` and this run's data.
+
+    For a run Hydra started, the data is named as the run named it, read from
+    ``run_dir/.hydra``: its ``--config-dir``, dataset choice and ``dataset.*`` and
+    ``data_dir`` overrides (``dataset=files dataset.train=...``); else ``dataset=<dataset>``.
+    """
+    flags, words = [], [f"dataset={dataset}"]
+    hydra_dir = run_dir / ".hydra"
+    try:
+        overrides = yaml.safe_load((hydra_dir / "overrides.yaml").read_text(encoding="utf-8"))
+        runtime = yaml.safe_load((hydra_dir / "hydra.yaml").read_text(encoding="utf-8"))
+        runtime = runtime["hydra"]["runtime"]
+    except (OSError, yaml.YAMLError, KeyError, TypeError):
+        overrides = runtime = None
+    if runtime:
+        flags = [
+            f"--config-dir={source['path']}"
+            for source in runtime.get("config_sources") or []
+            if source.get("provider") == "command-line"
+        ]
+        words = [f"dataset={(runtime.get('choices') or {}).get('dataset') or dataset}"]
+        words += [str(o) for o in overrides or [] if str(o).lstrip("+").startswith(_DATA_OVERRIDES)]
+    if task != "ranking":
+        words.append(f"task={task}")
+    command = ["python", "-m", "lgnas.train", *flags, "model=file", f"model.path={best_file}"]
+    return " ".join(shlex.quote(word) for word in command + words)
+
+
+_DATA_OVERRIDES = ("dataset.", "data_dir=")
 
 
 def _first_found(finals: Mapping[str, Mapping[str, Any]]) -> str | None:

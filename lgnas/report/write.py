@@ -77,8 +77,11 @@ def stop_text(final: Mapping[str, Any]) -> str:
 
 
 def epochs_text(final: Mapping[str, Any]) -> tuple[str, str]:
-    """Epochs trained and the best validation epoch (counted from 1); ``?`` when unknown."""
+    """Epochs trained and the best validation epoch (counted from 1); ``?`` when unknown,
+    ``-`` for a model with no epochs (a closed-form graph filter)."""
     epochs, best = final.get("epochs"), final.get("best_epoch")
+    if final.get("stop_reason") == "closed_form":
+        return str(epochs or 0), "-"
     return (
         "?" if epochs is None else str(epochs),
         "?" if best is None else str(best + 1),

@@ -81,12 +81,16 @@ def _final_result(
     A finalist whose training fails (e.g. diverges at full fidelity) is reported with its
     error instead of ending the search.
     """
-    recipe = folder / "architecture.yaml"
+    # What was asked for: a graph filter's grids train into the pair chosen on validation,
+    # so architecture.yaml (what was trained) cannot tell whether the same model was asked.
+    asked = folder / "request.yaml"
+    recipe = asked if asked.is_file() else folder / "architecture.yaml"
     same = recipe.is_file() and read_recipe(recipe) == (arch.to_dict(), optim.to_dict())
     summary = read_summary(folder) if same else None
     if summary is not None and progress is not None:
         progress.reused(name, summary)
     if summary is None:
+        write_recipe(asked, arch, optim)
         monitor = f"val/{settings.eval.monitor}"
         watch = [progress.retrain(name, monitor)] if progress is not None else []
         try:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -127,3 +129,32 @@ def test_a_damaged_journal_is_refused_naming_the_salvage(tmp_path: Path, make_jo
     path.write_text("".join([*lines[:3], lines[3].rstrip("\n"), *lines[4:]]))
     with pytest.raises(ConfigError, match="line 4: .*`python -m lgnas.search.journal salvage"):
         read_trials(path)
+
+
+def test_a_minimised_objective_is_shown_as_its_own_values(
+    synthetic_run: Path, op_effect: dict[str, float]
+) -> None:
+    """A LogLoss search journals utilities (the LogLoss negated); the tables, CSVs and the
+    Pareto lines show the LogLoss itself, best (lowest) level first."""
+    journal = synthetic_run / "journal.jsonl"
+    lines = [json.loads(line) for line in journal.read_text().splitlines()]
+    for record in lines[1:]:
+        if record["objective"] is not None:  # LogLoss = the ranking effect; utility = -LogLoss
+            record["objective"] = -record["objective"]
+    journal.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    write_search_analysis(synthetic_run, "logloss")
+    with (synthetic_run / "marginals.csv").open() as handle:
+        rows = [r for r in csv.DictReader(handle) if r["dimension"] == "op"]
+    assert [r["level"] for r in rows] == sorted(op_effect, key=op_effect.get)  # lowest first
+    for row in rows:
+        low, mean, high = (float(row[k]) for k in ("ci_low", "mean", "ci_high"))
+        assert 0 < low < mean < high and abs(mean - op_effect[row["level"]]) < 0.01
+    report = (synthetic_run / "report.md").read_text()
+    assert "| 1 | op |" in report and "ngcf (0.1" in report
+    pareto = report.split("## Pareto set", 1)[1]
+    rows = [line.split(" | ") for line in pareto.splitlines() if re.match(r"\| \d", line)]
+    values = [float(row[1]) for row in rows]
+    best = min(op_effect.values())
+    assert values and all(v > 0 for v in values)
+    assert best - 0.05 < min(values) < best + 0.05
+    assert f"best logloss ({min(values):.4f}" in pareto

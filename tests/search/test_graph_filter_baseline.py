@@ -33,8 +33,14 @@ def test_gfcf_baseline_is_computed_tested_and_reported(search_job, tmp_path) -> 
     assert "rank: 512" not in (tmp_path / "final" / "gfcf" / "architecture.yaml").read_text()
     report = (tmp_path / "report.md").read_text()
     assert "| gfcf | baseline |" in report and "closed form" in report
+    assert "  gfcf     " in "\n".join(run.verdict) and "0 epochs, best -, closed form" in report
     # A finished computation: it neither withholds the comparison nor reads as unknown.
     assert "stop reasons unknown" not in report and "Not a valid comparison" not in report
     # lgnas.recommend serves trained models; it says so instead of failing to load one.
     with pytest.raises(RunError, match="final/gfcf is a training-free graph filter"):
         Recommender.from_run(tmp_path, model="gfcf")
+    # Resumed, the search reuses the filter it computed (chosen from grids it was asked for).
+    model = tmp_path / "final" / "gfcf" / "model.pt"
+    model.write_bytes(b"kept")
+    again = search(job, tmp_path, show_progress=False)
+    assert again.finals["gfcf"] == gfcf and model.read_bytes() == b"kept"
