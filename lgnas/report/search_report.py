@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from lgnas.report.analysis import write_search_analysis
+from lgnas.report.architecture import architecture_text, plot_architecture
 from lgnas.report.write import write_leaderboard, write_report
 from lgnas.trials import Candidate, TrialResult
 
@@ -22,6 +23,7 @@ def write_search_reports(
     also: Sequence[str] = ("recall@20",),
     notes: Sequence[str] = (),
     verdict: Sequence[str] = (),
+    recipe: tuple[Mapping[str, Any], Mapping[str, Any]] | None = None,
 ) -> None:
     """``leaderboard.csv``, ``report.md`` and the analysis files (figures, CSVs) of a search.
 
@@ -33,6 +35,8 @@ def write_search_reports(
         also: Test metrics shown after the objective in the report's table.
         notes: Lines closing ``report.md``.
         verdict: Lines opening ``report.md`` (:func:`lgnas.report.verdict.verdict_lines`).
+        recipe: The best found architecture's ``arch`` and ``optim``: drawn in
+            ``architecture.png`` and written out in ``report.md``.
     """
     write_leaderboard(list(trials), output_dir / "leaderboard.csv", objective)
     write_report(
@@ -43,4 +47,15 @@ def write_search_reports(
         notes=notes,
         verdict=verdict,
     )
+    if recipe is not None:
+        write_architecture(output_dir, *recipe)
     write_search_analysis(output_dir, objective, list(objectives))
+
+
+def write_architecture(output_dir: Path, arch: Mapping[str, Any], optim: Mapping[str, Any]) -> None:
+    """``architecture.png`` and a "Found architecture" section in ``report.md``."""
+    plot_architecture(arch, output_dir / "architecture.png", title="found-1")
+    lines = ["", "## Found architecture", "", "```text", *architecture_text(arch, optim), "```"]
+    lines += ["", "Drawn in `architecture.png`; the recipe to train it: `best_architecture.yaml`."]
+    with (output_dir / "report.md").open("a", encoding="utf-8") as report:
+        report.write("\n".join(lines) + "\n")

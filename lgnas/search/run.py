@@ -95,6 +95,7 @@ def search(job: SearchJob, output_dir: str | Path, show_progress: bool = True) -
         also=report_metrics(job),
         notes=[note, *([split.note] if split.note else []), *prior_note(job), *spent_note(outcome)],
         verdict=verdict,
+        recipe=recipe,
     )
     return SearchRun(outcome, finals, output_dir, verdict)
 

@@ -6,6 +6,9 @@ import json
 import re
 from pathlib import Path
 
+import yaml
+
+from lgnas.report.architecture import architecture_text
 from lgnas.search.loop import SearchOutcome
 from lgnas.search.run import search, trials_note
 from lgnas.search.scheduler import FidelityScheduler
@@ -88,6 +91,12 @@ def test_a_time_limited_retrain_makes_the_report_withhold_the_gain(search_job, t
     best = tmp_path / "best_architecture.yaml"
     assert f"python -m lgnas.train model=file model.path={best} dataset=synthetic" in report
     assert f"python -m lgnas.recommend run={tmp_path} user=" in run.verdict[-1]
+
+    # The found model, drawn and written out from the recipe it was retrained with.
+    recipe = yaml.safe_load(best.read_text())
+    section = report.split("## Found architecture", 1)[1]
+    assert "\n".join(architecture_text(recipe["arch"], recipe["optim"])) in section
+    assert (tmp_path / "architecture.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_a_result_saved_before_stop_reasons_reads_as_unknown(tmp_path: Path) -> None:
