@@ -53,6 +53,7 @@ def write_search_analysis(
         written.append(write_trial_index(trials, run_dir / "trials" / "index.csv", objective))
     sections = [
         *importance_section(importance, len(scored), objective),
+        *stage_sections(scored, objective),
         *pareto_section(front, objective, costs_of(chosen)),
         "## Figures",
         "",
@@ -117,20 +118,29 @@ def write_marginals_csv(
 
 
 def importance_section(
-    importance: Sequence[DimensionImportance], trials: int, objective: str
+    importance: Sequence[DimensionImportance],
+    trials: int,
+    objective: str,
+    heading: str = "## Design-choice importance",
 ) -> list[str]:
-    """Markdown: the importance table, or why there is none."""
-    lines = ["## Design-choice importance", ""]
+    """Markdown: the importance table under ``heading``, or why there is none; the method
+    is explained under the main heading only."""
+    lines = [heading, ""]
     if not importance:
         return [*lines, f"Not estimated: {trials} comparable successful trials (at least 4 with "
                 "differing objectives are needed).", ""]  # fmt: skip
+    if heading == "## Design-choice importance":
+        lines += [
+            f"Share of the variance of validation {objective} over {trials} trials that each "
+            "dimension's level explains on its own (eta², a first-order main effect), with a "
+            "90% bootstrap interval over trials and the share expected by chance; ranked by "
+            "share beyond chance. Adaptive strategies sample good regions more, so these "
+            "describe the trials run, not the whole space. Per-level means: `marginals.csv`.",
+            "",
+        ]
+    else:
+        lines += [f"Over {trials} trials, as above.", ""]
     lines += [
-        f"Share of the variance of validation {objective} over {trials} trials that each "
-        "dimension's level explains on its own (eta², a first-order main effect), with a 90% "
-        "bootstrap interval over trials and the share expected by chance; ranked by share "
-        "beyond chance. Adaptive strategies sample good regions more, so these describe the "
-        "trials run, not the whole space. Per-level means: `marginals.csv`.",
-        "",
         "| rank | dimension | share | 90% CI | chance | best level (mean [90% CI], trials) |",
         "|---|---|---|---|---|---|",
     ]
@@ -143,6 +153,27 @@ def importance_section(
             f"{top.count}) |"
         )
     return [*lines, ""]
+
+
+def stage_sections(scored: Sequence[TrialRecord], objective: str) -> list[str]:
+    """A staged search's importance per stage: which macro choices mattered among stage 1's
+    trials, then which cell choices within each of stage 2's layer searches (one layer of
+    one parent, every other gene fixed); nothing for a search without stages."""
+    groups: dict[tuple[int, int, int], list[TrialRecord]] = {}
+    for trial in scored:
+        if trial.stage is not None:
+            key = (trial.stage, trial.parent or 0, trial.layer or 0)
+            groups.setdefault(key, []).append(trial)
+    lines = []
+    for (stage, parent, layer), trials in sorted(
+        groups.items(), key=lambda g: min(t.id for t in g[1])
+    ):
+        name = (
+            "stage 1, macro choices" if stage == 1 else f"stage 2, layer {layer} of trial {parent}"
+        )
+        heading = f"### Design-choice importance: {name}"
+        lines += importance_section(design_importance(trials), len(trials), objective, heading)
+    return lines
 
 
 def pareto_section(

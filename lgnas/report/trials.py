@@ -25,6 +25,10 @@ class TrialRecord:
         fidelity: Epochs the trial trained for (``None``: full fidelity).
         cost: Every cost the trial recorded (parameters, train seconds, latency, ...), the
             costs of ``search.objectives``.
+        stage: The staged search's stage (1: macro choices, 2: a layer's cell); ``None``
+            for other strategies.
+        layer: In stage 2, the layer (from 1) whose cell the trial varied.
+        parent: In stage 2, the trial whose layer it varied.
     """
 
     id: int
@@ -35,6 +39,9 @@ class TrialRecord:
     wall_seconds: float
     fidelity: int | None
     cost: dict[str, Any] = field(default_factory=dict)
+    stage: int | None = None
+    layer: int | None = None
+    parent: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -73,6 +80,9 @@ def _record(record: dict[str, Any]) -> TrialRecord:
         wall_seconds=float(record.get("wall_seconds", seconds)),
         fidelity=record.get("fidelity"),
         cost=dict(cost),
+        stage=record.get("stage"),
+        layer=record.get("layer"),
+        parent=record.get("parent"),
     )
 
 

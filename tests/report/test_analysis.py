@@ -158,3 +158,35 @@ def test_a_minimised_objective_is_shown_as_its_own_values(
     assert values and all(v > 0 for v in values)
     assert best - 0.05 < min(values) < best + 0.05
     assert f"best logloss ({min(values):.4f}" in pareto
+
+
+def test_a_staged_search_gets_importance_per_stage_and_per_layer_search(tmp_path: Path) -> None:
+    """Stage 1 varies the macro choices (``dim`` drives the objective), stage 2 one layer's
+    cell (``op2`` drives it, ``dim`` fixed): each section ranks its own driver first."""
+    rng = np.random.default_rng(0)
+    lines = [json.dumps({"type": "header"})]
+    dims = {32: 0.1, 64: 0.2, 128: 0.3}
+    ops = {"gcn": 0.31, "gin": 0.35, "skip": 0.40}
+    for i in range(40):
+        if i < 20:  # one-op layers: the cell genes at their first choice
+            point = {"dim": int(rng.choice(list(dims))), "combine": str(rng.choice(["a", "b"]))}
+            point |= {"op2": "gcn", "input2": 0}
+            value, fields = dims[point["dim"]], {"stage": 1, "parent": None}
+        else:
+            point = {"dim": 128, "combine": "a", "op2": str(rng.choice(list(ops)))}
+            point |= {"input2": int(rng.integers(0, 2))}
+            value, fields = ops[point["op2"]], {"stage": 2, "parent": 7, "layer": 1}
+        lines.append(json.dumps({
+            "type": "trial", "id": i, "key": str(i), "point": point, "status": "ok",
+            "objective": value + float(rng.normal(0, 0.005)), "fidelity": 2,
+            "cost": {"parameters": 1000 + i}, **fields,
+        }))  # fmt: skip
+    (tmp_path / "journal.jsonl").write_text("\n".join(lines) + "\n")
+    (tmp_path / "report.md").write_text("# a staged search\n")
+    write_search_analysis(tmp_path, "ndcg@20")
+    report = (tmp_path / "report.md").read_text()
+    first = report.split("### Design-choice importance: stage 1, macro choices")[1]
+    second = report.split("### Design-choice importance: stage 2, layer 1 of trial 7")[1]
+    assert "| 1 | dim |" in first.split("###")[0]
+    assert "| 1 | op2 |" in second.split("##")[0]
+    assert "| dim |" not in second.split("##")[0]  # fixed in the layer's search
