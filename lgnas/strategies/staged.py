@@ -51,8 +51,10 @@ class StagedSearch(SearchStrategy):
       answered by the current search, which goes on for those candidates: serial searches
       follow the plan exactly; batched ones spend a little more in earlier stages. Asks
       beyond ``trials`` continue the last layer's search.
-    * If no stage-1 candidate succeeded, or the kept models have no layers, or the space has
-      no per-layer ``op`` (``tiny``), stage 1 goes on: it is then the whole search.
+    * Stage 2 keeps the ``keep`` best stage-1 models that have layers: a model without
+      message passing (matrix factorisation) has no cell to refine, and stays a contender
+      as it is. If none has layers yet, stage 1 goes on until one has; if the space has no
+      per-layer ``op`` (``tiny``), stage 1 is the whole search.
     * A stage-2 gene that becomes active with nothing to inherit (a ``gat`` layer's ``heads``)
       takes its first choice; a layer's activation and other non-cell genes stay the model's.
     * Points :meth:`enqueue`-d (``search.prior``) are stage-1 candidates that no strategy
@@ -143,8 +145,9 @@ class StagedSearch(SearchStrategy):
         if self._pair < 0:
             if self._asked < self.stage1_trials or self._waiting(_STAGE1):
                 return _STAGE1
-            ranked = sorted(self._stage1_results, key=_rank, reverse=True)
-            self._models = ranked[: self.keep]
+            # Matrix factorisation (no layers) has no cell to refine: it competes as it is.
+            layered = (e for e in self._stage1_results if len(e[1].get("op") or ()))
+            self._models = sorted(layered, key=_rank, reverse=True)[: self.keep]
             self._pairs = [
                 [model, layer]
                 for model, (_, point, _, _) in enumerate(self._models)

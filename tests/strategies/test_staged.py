@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from lgnas.errors import ConfigError
@@ -90,3 +91,31 @@ def test_bad_options_are_refused_by_name(options: dict, message: str) -> None:
 def test_a_space_without_per_layer_ops_is_searched_by_stage_1_alone() -> None:
     space, asked, fields, _ = _search(trials=6, space_name="tiny")
     assert [fields[c.id]["stage"] for c in asked] == [1] * 6
+
+
+def test_stage_2_refines_the_best_models_with_layers_not_matrix_factorisation() -> None:
+    """Matrix factorisation wins stage 1 (here every model without layers scores highest);
+    stage 2 still refines the best two models that have layers to refine."""
+    space = load_space("default")
+    strategy = make_strategy("staged", space, 0, trials=16, keep=2, stage1_share=0.5)
+    objective = synthetic_objective(space)
+
+    def score(point: dict) -> float:
+        return 10.0 if point["num_layers"] == 0 else objective(point)
+
+    rng = np.random.default_rng(0)
+    mf = next(p for p in (space.sample(rng) for _ in range(100)) if p["num_layers"] == 0)
+    strategy.enqueue([mf])  # as search.prior queues the priors' (MF) points
+    asked, fields = [], {}
+    while len(asked) < 16:
+        (candidate,) = strategy.ask(1)
+        fields[candidate.id] = strategy.trial_fields(candidate)
+        strategy.tell(candidate, TrialResult(objective=score(candidate.point)))
+        asked.append(candidate)
+    stage1 = [c for c in asked if fields[c.id]["stage"] == 1]
+    assert any(c.point["num_layers"] == 0 for c in stage1)
+    layered = sorted((c for c in stage1 if c.point["num_layers"]), key=lambda c: -score(c.point))
+    parents = [fields[c.id]["parent"] for c in asked if fields[c.id]["stage"] == 2]
+    assert parents and parents[0] == layered[0].id
+    assert layered[1].id in parents  # the second kept model is refined too
+    assert all(p not in {c.id for c in stage1 if c.point["num_layers"] == 0} for p in parents)
