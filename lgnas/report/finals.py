@@ -23,6 +23,7 @@ def final_row(kind: str, summary: Mapping[str, Any]) -> dict[str, Any]:
         "best_epoch": summary.get("best_epoch"),
         "stop_reason": summary.get("stop_reason"),
         "still_improving": summary.get("still_improving"),
+        "fine_tuned": bool(summary.get("inherited")),
     }
 
 

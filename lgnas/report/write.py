@@ -66,13 +66,15 @@ STOP_TEXT = {
 def stop_text(final: Mapping[str, Any]) -> str:
     """Why a retrain stopped, for people: ``early stop``, ``epoch cap``, ``epoch cap (still
     improving)`` or ``time limit``; ``unknown`` for a result saved before stop reasons were
-    recorded."""
+    recorded. A retrain that continued its trial's weights says so."""
     reason = final.get("stop_reason")
     if reason is None:
         return "unknown"
     text = STOP_TEXT.get(reason, str(reason))
     if reason == "epoch_cap" and final.get("still_improving"):
         text += " (still improving)"
+    if final.get("fine_tuned"):
+        text += ", fine-tuned from its trial's weights"
     return text
 
 

@@ -141,10 +141,11 @@ class TrialEvaluator:
             )
         utility = metric_utility(self.metric, value)
         if self.weights_dir is not None:
-            save_weights(result.module.model, self._weights(point, fidelity))
+            save_weights(result.module.model, self.weights_path(point, fidelity))
         return TrialResult(objective=utility, metrics=result.valid, cost=cost, fidelity=fidelity)
 
-    def _weights(self, point: Point, fidelity: int | None) -> Path:
+    def weights_path(self, point: Point, fidelity: int | None) -> Path:
+        """Where a trial's trained weights are kept while the search runs."""
         assert self.weights_dir is not None
         return self.weights_dir / f"{trial_folder(point, fidelity)}.weights.pt"
 
@@ -152,7 +153,7 @@ class TrialEvaluator:
         """``fit``'s ``init_from``: the parent's saved weights, where they can be read."""
         if parent is None or self.weights_dir is None:
             return None
-        path = self._weights(parent.point, parent.fidelity)
+        path = self.weights_path(parent.point, parent.fidelity)
         return path if path.is_file() else None
 
     def _checkpoints(self, point: Point, fidelity: int | None) -> dict[str, Path | None]:

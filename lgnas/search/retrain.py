@@ -22,6 +22,10 @@ from lgnas.training import (
     write_recipe,
 )
 
+START_WEIGHTS = "start.weights.pt"
+"""In ``final/found-<rank>/``: the trial's trained weights its retrain continues (a staged
+search's stage 3, :attr:`~lgnas.strategies.SearchStrategy.finetunes_finalists`)."""
+
 
 def retrain_finalists(
     outcome: SearchOutcome,
@@ -37,6 +41,9 @@ def retrain_finalists(
     progress: SearchProgress | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Full training and one test of the ``top_k`` best points and of the ``baselines``.
+
+    A found point whose folder holds :data:`START_WEIGHTS` continues from them (fine-tuning
+    its trial's model); the others, and every baseline, train from scratch.
 
     The best point's recipe is written to ``best_architecture.yaml``. Each result is saved
     under ``final/<name>/``; a resumed search reuses saved ones. ``progress`` shows each
@@ -94,6 +101,7 @@ def _final_result(
         monitor = f"val/{settings.eval.monitor}"
         watch = [progress.retrain(name, monitor)] if progress is not None else []
         try:
+            start = folder / START_WEIGHTS
             result = fit(
                 arch,
                 optim,
@@ -102,6 +110,7 @@ def _final_result(
                 max_seconds=max_seconds,
                 log_dir=folder / "logs",
                 callbacks=watch,
+                init_from=start if kind == "found" and start.is_file() else None,
             )
         except Exception as error:  # one finalist, not the whole search
             for line in watch:

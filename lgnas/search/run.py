@@ -20,7 +20,7 @@ from lgnas.search.executor import SerialSettings, make_executor
 from lgnas.search.journal import Journal
 from lgnas.search.loop import SearchOutcome, run_search
 from lgnas.search.progress import SearchProgress
-from lgnas.search.retrain import retrain_finalists
+from lgnas.search.retrain import START_WEIGHTS, retrain_finalists
 from lgnas.search.scheduler import FidelityScheduler
 from lgnas.search.settings import SearchJob
 from lgnas.strategies.scalarised import build_strategy
@@ -192,6 +192,8 @@ def run_trials(
             executor=executor,
             scheduler=scheduler,
         )
+    if strategy.finetunes_finalists:  # their retrains continue these weights
+        keep_finalist_weights(outcome, evaluate, settings.top_k, output_dir)
     shutil.rmtree(checkpoints, ignore_errors=True)  # the search is over: nothing continues
     for line in spent_note(outcome):
         if progress is not None:
@@ -199,6 +201,20 @@ def run_trials(
         else:
             logger.info(line)
     return outcome, evaluate
+
+
+def keep_finalist_weights(
+    outcome: SearchOutcome, evaluate: TrialEvaluator, top_k: int, output_dir: Path
+) -> None:
+    """Copy the ``top_k`` best trials' trained weights to ``final/found-<rank>/`` (as
+    :data:`~lgnas.search.retrain.START_WEIGHTS`), where their retrains start from them and
+    a resumed search still finds them after the trials' own are gone."""
+    for rank, (candidate, result) in enumerate(outcome.top(top_k), 1):
+        weights = evaluate.weights_path(candidate.point, result.fidelity)
+        if weights.is_file():
+            folder = output_dir / "final" / f"found-{rank}"
+            folder.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(weights, folder / START_WEIGHTS)
 
 
 def spent_note(outcome: SearchOutcome) -> list[str]:

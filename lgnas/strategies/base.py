@@ -79,6 +79,10 @@ class SearchStrategy(ABC):
     * :attr:`inherits_weights` (default ``False``): a candidate whose :meth:`trial_fields`
       name a ``parent`` (a candidate id) starts from that parent's trained weights, so the
       search keeps every trial's weights while it runs (the staged search's stage 2).
+    * :attr:`finetunes_finalists` (default ``False``): the final retrains of the found
+      architectures continue from their trials' trained weights instead of starting from
+      scratch (the staged search's stage 3); it needs :attr:`inherits_weights`, which keeps
+      those weights.
 
     Args:
         space: The space to search.
@@ -93,6 +97,8 @@ class SearchStrategy(ABC):
     #: Whether a candidate starts from the trained weights of the ``parent`` its
     #: :meth:`trial_fields` name.
     inherits_weights: ClassVar[bool] = False
+    #: Whether the found architectures' retrains continue from their trials' weights.
+    finetunes_finalists: ClassVar[bool] = False
     #: Attempts at turning a proposal that repeats an asked point into a new one (by
     #: mutating or moving it again) before a random unseen point is taken instead.
     repeat_retries: ClassVar[int] = 20

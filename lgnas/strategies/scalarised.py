@@ -52,6 +52,7 @@ class ScalarisedStrategy(SearchStrategy):
         self.inner = inner
         self.supports_batch = inner.supports_batch  # type: ignore[misc] - the inner's capability
         self.inherits_weights = inner.inherits_weights  # type: ignore[misc] - likewise
+        self.finetunes_finalists = inner.finetunes_finalists  # type: ignore[misc] - likewise
         self.objectives = list(objectives)
         self._objectives = parse_objectives(self.objectives, where="scalarised objectives")
         self._best_seen: list[float] | None = None  # per objective, the best utility told

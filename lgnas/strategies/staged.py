@@ -79,6 +79,9 @@ class StagedSearch(SearchStrategy):
         inner_options: ``inner``'s constructor options.
         inherit: Whether stage-2 candidates inherit their parent's weights
             (:attr:`~lgnas.strategies.base.SearchStrategy.inherits_weights`).
+        finetune: Stage 3: the found architectures' retrains continue from their trials'
+            weights, not from scratch (with ``inherit``, which keeps the weights;
+            :attr:`~lgnas.strategies.base.SearchStrategy.finetunes_finalists`).
     """
 
     def __init__(
@@ -93,6 +96,7 @@ class StagedSearch(SearchStrategy):
         stage1_options: dict[str, Any] | None = None,
         inner_options: dict[str, Any] | None = None,
         inherit: bool = True,
+        finetune: bool = True,
     ) -> None:
         super().__init__(space, seed)
         if trials is None:
@@ -120,6 +124,7 @@ class StagedSearch(SearchStrategy):
         batches = self._stage1.supports_batch and load_strategy(inner).supports_batch
         self.supports_batch = batches  # type: ignore[misc] - as its strategies allow
         self.inherits_weights = bool(inherit)  # type: ignore[misc] - as configured
+        self.finetunes_finalists = bool(inherit and finetune)  # type: ignore[misc] - likewise
         self._asked = 0  # candidates asked in all
         self._routes: dict[int, dict[str, Any]] = {}  # pending: search, inner candidate, fields
         self._stage1_results: list[list[Any]] = []  # [id, point, objective, fidelity], ok ones

@@ -68,6 +68,8 @@ def save_result(result: TrainResult, output_dir: Path, optim: Optim) -> None:
         "stop_reason": result.stop_reason,
         "still_improving": result.still_improving,
     }
+    if result.inherited:  # it started from earlier weights (a staged search's stage 3)
+        summary["inherited"] = len(result.inherited)
     write_recipe(output_dir / "architecture.yaml", result.architecture, optim)
     saved = {
         "architecture": result.architecture.to_dict(),
