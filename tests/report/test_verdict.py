@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from lgnas.report import describe_model, verdict_lines, write_report
-from lgnas.report.verdict import MAX_LINES
+from lgnas.report.verdict import MAX_LINES, train_command
 from lgnas.report.write import comparison_headline
 
 GAIN = re.compile(r"[+-]\d+\.\d%")
@@ -219,3 +220,35 @@ def test_a_minimised_metric_compares_lower_as_better() -> None:
     assert comparison_headline(finals, "logloss") == (
         "Best found vs best baseline (fm) on test logloss: +10.0% (1 seed)."
     )
+
+
+def test_train_it_again_names_the_data_as_the_run_named_it(tmp_path: Path) -> None:
+    """Hydra keeps the run's overrides in .hydra: the dataset choice, its dataset.* keys,
+    data_dir and --config-dir come back; other overrides (the search's) do not."""
+    hydra = tmp_path / ".hydra"
+    hydra.mkdir()
+    overrides = [
+        "+strategy=genetic",
+        "dataset=files",
+        "dataset.train=my train.tsv",
+        "+dataset.options.sep=comma",
+        "data_dir=/data",
+        "search.trials=4",
+    ]
+    (hydra / "overrides.yaml").write_text(yaml.safe_dump(overrides))
+    runtime = {
+        "choices": {"dataset": "files", "strategy": "genetic"},
+        "config_sources": [
+            {"path": "hydra.conf", "schema": "pkg", "provider": "hydra"},
+            {"path": "/home/me/conf", "schema": "file", "provider": "command-line"},
+        ],
+    }
+    (hydra / "hydra.yaml").write_text(yaml.safe_dump({"hydra": {"runtime": runtime}}))
+    best = tmp_path / "best_architecture.yaml"
+    assert train_command(tmp_path, best, "files", task="ctr") == (
+        f"python -m lgnas.train --config-dir=/home/me/conf model=file model.path={best} "
+        "dataset=files 'dataset.train=my train.tsv' +dataset.options.sep=comma data_dir=/data "
+        "task=ctr"
+    )
+    # A run not started by Hydra (the Python API) names the dataset config alone.
+    assert train_command(tmp_path / "api", best, "ml100k").endswith(" dataset=ml100k")
