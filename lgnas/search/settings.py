@@ -24,6 +24,9 @@ IDENTITY = {"identity": True}
 """Field metadata of the settings that decide which trials run and what they score: they
 make up the search's identity in its journal, so a resume with other values is refused."""
 
+RETRAIN_OPTIONS = frozenset({"finetune"})
+"""Strategy options that change only the final retrains, not which trials run."""
+
 
 @dataclass(frozen=True)
 class SearchSettings:
@@ -251,13 +254,17 @@ class SearchJob:
         Where trials run (the executor) is not part of it: a search begun serially may be
         resumed on Ray and the other way round. With ``search.prior`` the points it gives
         are (``prior``), so resuming with another prior is refused; without one the identity
-        is what it was before priors existed.
+        is what it was before priors existed. Settings no trial depends on are left out, so
+        journals written before they existed resume: where a dataset is downloaded from
+        (``dataset.fetch``) and what only the final retrains use (the staged search's
+        ``finetune``).
         """
         prior = {} if self.prior is None else {"prior": list(self.prior.points)}
+        options = {k: v for k, v in self.strategy.options.items() if k not in RETRAIN_OPTIONS}
         return {
-            "strategy": {"name": self.strategy.name, **self.strategy.options},
+            "strategy": {"name": self.strategy.name, **options},
             "search_space": dict(self.space),
-            "dataset": dict(self.dataset),
+            "dataset": {k: v for k, v in self.dataset.items() if k != "fetch"},
             "optim": self.optim.to_dict(),
             **self.train.identity(),
             **self.search.identity(),

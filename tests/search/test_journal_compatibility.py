@@ -65,3 +65,35 @@ def test_a_journal_written_before_resumes_without_training_again(
     recorded = [r for r in _without_timing(BEFORE) if r["type"] == "trial"]
     assert [r.objective for _, r in outcome.trials] == [r["objective"] for r in recorded]
     assert all(r.ok for _, r in outcome.trials)
+
+
+def test_a_default_search_journaled_before_dataset_fetch_resumes(
+    search_job, data_dir, tmp_path, monkeypatch
+) -> None:
+    """``data/ml100k_genetic_seed0.jsonl``: ``python -m lgnas +strategy=genetic seed=0
+    threads=1`` on ml-100k, written before the dataset configs named where to download the
+    data (``dataset.fetch``) and before the staged search had ``finetune``: settings no trial
+    depends on, so its 16 trials are replayed, none trained again."""
+    lines = (Path(__file__).parent / "data" / "ml100k_genetic_seed0.jsonl").read_text()
+    header, *trials = lines.splitlines()
+    identity = json.loads(header)
+    assert "fetch" not in identity["dataset"]
+    identity["dataset"]["path"] = str(data_dir / "ml-100k")  # where this machine keeps it
+    (tmp_path / "journal.jsonl").write_text("\n".join([json.dumps(identity), *trials]) + "\n")
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a journaled trial was trained again")
+
+    monkeypatch.setattr(evaluator_module, "fit", no_training)
+    job = search_job("+strategy=genetic", "seed=0", "eval.warmup=50")
+    assert "fetch" in job.dataset  # today's ml100k config names its download
+    outcome, _ = run_trials(job, prepare_dataset(job.dataset, seed=0), tmp_path)
+    assert [r.objective for _, r in outcome.trials] == [json.loads(t)["objective"] for t in trials]
+
+
+def test_what_only_the_retrains_use_is_not_part_of_the_identity(search_job) -> None:
+    staged = ("+strategy=staged", "search_space=cells")
+    identity = search_job(*staged).identity()
+    assert "finetune" not in identity["strategy"]
+    assert search_job(*staged, "strategy.finetune=false").identity() == identity
+    assert search_job(*staged, "strategy.keep=3").identity() != identity  # trials change
