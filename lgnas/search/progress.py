@@ -1,10 +1,15 @@
 """Live progress of a search in the terminal (rich), through every phase: one bar over the
 trials (done, best so far, the running trial, an estimate of the time left), then a line per
 retrain (model, epoch, best validation score so far, elapsed time, an upper bound on what is
-left)."""
+left).
+
+Where the output is no terminal (a log file, CI, ``nohup``, a batch job) a live display shows
+nothing until it stops, so each finished trial and retrain is also logged as a plain line.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -14,6 +19,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from lgnas.trials import Candidate, TrialResult, metric_better, metric_utility
+
+logger = logging.getLogger(__name__)
 
 
 class SearchProgress:
@@ -47,6 +54,7 @@ class SearchProgress:
         )
         self.finished, self.trial_seconds = 0, 0.0
         self.best = "-"
+        self.plain = not self.progress.console.is_terminal  # no live display: log lines
         self.task = self.progress.add_task(
             "search", total=total, count=self._count(), left="", info=""
         )
@@ -77,6 +85,19 @@ class SearchProgress:
         status = "" if result.ok else f"trial {candidate.id} failed: {result.error}"
         self.progress.update(self.task, advance=1, count=self._count(), left=self._left())
         self._show_trial(status)
+        if self.plain:
+            seconds = float(result.cost.get("seconds", 0.0))
+            value = (
+                status
+                if not result.ok
+                else f"trial {candidate.id}: {self.objective}="
+                f"{metric_utility(self.objective, float(result.objective)):.4f}"
+            )
+            more = self.total is None or self.finished < self.total
+            left = f", {self._left()}" if self._left() and more else ""
+            logger.info(
+                "%s (%s, %.0f s); best %s%s", value, self._count(), seconds, self.best, left
+            )
 
     def note(self, line: str) -> None:
         """Print ``line`` above the display (something the user should know, once)."""
@@ -87,7 +108,7 @@ class SearchProgress:
         (pass it to :func:`lgnas.training.fit`); ``monitor`` is the validation metric logged
         (``val/ndcg@20``)."""
         task = self.progress.add_task(name, total=None, count="starting", left="", info="")
-        return RetrainProgress(self.progress, task, name, monitor)
+        return RetrainProgress(self.progress, task, name, monitor, plain=self.plain)
 
     def reused(self, name: str, summary: dict[str, Any]) -> None:
         """A line for a finalist whose saved result is reused (a resumed search)."""
@@ -100,6 +121,8 @@ class SearchProgress:
             left="",
             info="saved result reused",
         )
+        if self.plain:
+            logger.info("retrain %s: saved result reused", name)
 
     def _show_trial(self, current: str) -> None:
         self.progress.update(self.task, info=f"best {self.best} {current}".rstrip())
@@ -127,8 +150,11 @@ class RetrainProgress(L.Callback):
     the epochs to the cap) and by the time limit, if any: early stopping may end sooner.
     """
 
-    def __init__(self, progress: Progress, task: Any, name: str, monitor: str) -> None:
+    def __init__(
+        self, progress: Progress, task: Any, name: str, monitor: str, plain: bool = False
+    ) -> None:
         self.progress, self.task, self.name, self.monitor = progress, task, name, monitor
+        self.plain = plain  # also log the line when it closes (no live display)
         self.best: float | None = None
         self.best_epoch: int | None = None
         self.started = time.perf_counter()
@@ -161,6 +187,9 @@ class RetrainProgress(L.Callback):
         if epochs is not None:
             fields.update(completed=epochs, count=f"epoch {epochs}")
         self.progress.update(self.task, **fields)
+        if self.plain:
+            trained = f"{epochs} epochs, " if epochs is not None else ""
+            logger.info("retrain %s: %s%s, %s", self.name, trained, self._best(), why)
 
     def _show(self, trainer: L.Trainer, epoch: int, done: bool = False) -> None:
         cap = (

@@ -32,6 +32,33 @@ def test_the_trial_bar_counts_trials_and_estimates_what_is_left() -> None:
     assert "~0:01:00 left" in text  # two trials of 30 s to go
 
 
+def test_without_a_terminal_each_trial_and_retrain_is_logged(caplog) -> None:
+    """A log file, CI or nohup gets no live display: plain lines say what finished."""
+    terminal = Console(file=io.StringIO(), width=200, force_terminal=True)
+    for screen, logged in ((console(), True), (terminal, False)):
+        caplog.clear()
+        with caplog.at_level("INFO", logger="lgnas.search.progress"):
+            with SearchProgress(3, "logloss", console=screen) as progress:
+                for k, utility in enumerate((-0.6, -0.5)):
+                    result = TrialResult(objective=utility, cost={"seconds": 20.0})
+                    progress.finish(Candidate(k, {}), result, result)
+                failed = TrialResult.failure("diverged", cost={"seconds": 5.0})
+                progress.finish(Candidate(2, {}), failed, result)
+                progress.retrain("found-1", "val/logloss").done(40, "early stop")
+                progress.reused("mf", {"epochs": 12})
+        lines = [r.getMessage() for r in caplog.records]
+        if not logged:
+            assert lines == []
+            continue
+        assert lines == [
+            "trial 0: logloss=0.6000 (1/3 trials, 20 s); best logloss=0.6000, ~0:00:40 left",
+            "trial 1: logloss=0.5000 (2/3 trials, 20 s); best logloss=0.5000, ~0:00:20 left",
+            "trial 2 failed: diverged (3/3 trials, 5 s); best logloss=0.5000",
+            "retrain found-1: 40 epochs, best val logloss -, early stop",
+            "retrain mf: saved result reused",
+        ]
+
+
 def test_a_retrain_line_shows_the_model_its_epoch_and_best_score(train_job) -> None:
     job = train_job("dataset=synthetic", "model=mf", "trainer.max_epochs=2")
     split = prepare_dataset(job.dataset, seed=0)
