@@ -122,9 +122,10 @@ def importance_section(
     trials: int,
     objective: str,
     heading: str = "## Design-choice importance",
+    top: int | None = None,
 ) -> list[str]:
-    """Markdown: the importance table under ``heading``, or why there is none; the method
-    is explained under the main heading only."""
+    """Markdown: the importance table under ``heading`` (its ``top`` rows, if given), or why
+    there is none; the method is explained under the main heading only."""
     lines = [heading, ""]
     if not importance:
         return [*lines, f"Not estimated: {trials} comparable successful trials (at least 4 with "
@@ -139,20 +140,25 @@ def importance_section(
             "",
         ]
     else:
-        lines += [f"Over {trials} trials, as above.", ""]
+        shown = f"the first {top} of {len(importance)} dimensions" if top else "every dimension"
+        lines += [f"Over {trials} trials, as above; {shown}.", ""]
     lines += [
         "| rank | dimension | share | 90% CI | chance | best level (mean [90% CI], trials) |",
         "|---|---|---|---|---|---|",
     ]
-    for rank, d in enumerate(importance, 1):
-        top = d.levels[0]
-        mean, low, high = shown_interval(objective, top.mean, top.low, top.high)
+    for rank, d in enumerate(importance[:top], 1):
+        best = d.levels[0]
+        mean, low, high = shown_interval(objective, best.mean, best.low, best.high)
         lines.append(
             f"| {rank} | {d.name} | {d.share:.3f} | [{d.low:.3f}, {d.high:.3f}] | "
-            f"{d.chance:.3f} | {top.level} ({mean:.4f} [{low:.4f}, {high:.4f}], "
-            f"{top.count}) |"
+            f"{d.chance:.3f} | {best.level} ({mean:.4f} [{low:.4f}, {high:.4f}], "
+            f"{best.count}) |"
         )
     return [*lines, ""]
+
+
+STAGE_ROWS = 5
+"""Rows of each per-stage importance table (the dimensions that matter most there)."""
 
 
 def stage_sections(scored: Sequence[TrialRecord], objective: str) -> list[str]:
@@ -172,7 +178,8 @@ def stage_sections(scored: Sequence[TrialRecord], objective: str) -> list[str]:
             "stage 1, macro choices" if stage == 1 else f"stage 2, layer {layer} of trial {parent}"
         )
         heading = f"### Design-choice importance: {name}"
-        lines += importance_section(design_importance(trials), len(trials), objective, heading)
+        ranked = design_importance(trials)
+        lines += importance_section(ranked, len(trials), objective, heading, top=STAGE_ROWS)
     return lines
 
 
