@@ -124,13 +124,13 @@ def importance_section(
     heading: str = "## Design-choice importance",
     top: int | None = None,
 ) -> list[str]:
-    """Markdown: the importance table under ``heading`` (its ``top`` rows, if given), or why
-    there is none; the method is explained under the main heading only."""
+    """Markdown: the importance table under ``heading``, or why there is none. The whole
+    table comes with the method explained; a ``top``-row table (a stage's) refers to it."""
     lines = [heading, ""]
     if not importance:
         return [*lines, f"Not estimated: {trials} comparable successful trials (at least 4 with "
                 "differing objectives are needed).", ""]  # fmt: skip
-    if heading == "## Design-choice importance":
+    if top is None:
         lines += [
             f"Share of the variance of validation {objective} over {trials} trials that each "
             "dimension's level explains on its own (eta², a first-order main effect), with a "
@@ -140,8 +140,8 @@ def importance_section(
             "",
         ]
     else:
-        shown = f"the first {top} of {len(importance)} dimensions" if top else "every dimension"
-        lines += [f"Over {trials} trials, as above; {shown}.", ""]
+        shown = min(top, len(importance))
+        lines += [f"Over {trials} trials, as above; the first {shown} of {len(importance)}.", ""]
     lines += [
         "| rank | dimension | share | 90% CI | chance | best level (mean [90% CI], trials) |",
         "|---|---|---|---|---|---|",
