@@ -26,6 +26,9 @@ make up the search's identity in its journal, so a resume with other values is r
 
 RETRAIN_OPTIONS = frozenset({"finetune"})
 """Strategy options that change only the final retrains, not which trials run."""
+PRIOR_OPTIONS = frozenset({"graft"})
+"""Strategy options that act only on ``search.prior``'s points: inert without a prior or
+when off, as in journals written before they existed."""
 
 
 @dataclass(frozen=True)
@@ -257,10 +260,16 @@ class SearchJob:
         is what it was before priors existed. Settings no trial depends on are left out, so
         journals written before they existed resume: where a dataset is downloaded from
         (``dataset.fetch``) and what only the final retrains use (the staged search's
-        ``finetune``).
+        ``finetune``); so are the genetic search's ``graft`` where it is inert (no prior) or
+        off.
         """
         prior = {} if self.prior is None else {"prior": list(self.prior.points)}
-        options = {k: v for k, v in self.strategy.options.items() if k not in RETRAIN_OPTIONS}
+        options = {
+            k: v
+            for k, v in self.strategy.options.items()
+            if k not in RETRAIN_OPTIONS
+            and not (k in PRIOR_OPTIONS and (self.prior is None or v is False))
+        }
         return {
             "strategy": {"name": self.strategy.name, **options},
             "search_space": dict(self.space),

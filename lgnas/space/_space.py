@@ -140,6 +140,34 @@ class SearchSpace:
         """A point drawn from every active dimension's prior."""
         return self._build(rng, lambda dim, layer: _MISSING)
 
+    def graph_dimensions(self) -> frozenset[str]:
+        """The layer counts and every dimension that depends on one (per layer, or through
+        ``when``, transitively): the message-passing graph, as against the training recipe."""
+        found = {dim.per_layer for dim in self._dims.values() if dim.per_layer}
+        for dim in self._dims.values():  # dependency order: what a dim depends on comes first
+            if dim.per_layer in found or any(other in found for other in dim.when):
+                found.add(dim.name)
+        return frozenset(found)
+
+    def with_random_graph(
+        self, point: Mapping[str, Any], rng: np.random.Generator, tries: int = 100
+    ) -> Point | None:
+        """``point``'s recipe (its genes outside :meth:`graph_dimensions`) on a random graph of
+        at least one layer; ``None`` when ``tries`` draws of the layer counts give none."""
+        recipe = self.validate(point)
+        graph = self.graph_dimensions()
+        counters = {dim.per_layer for dim in self._dims.values() if dim.per_layer}
+        for _ in range(tries):
+            drawn = self._build(
+                rng,
+                lambda dim, layer: (
+                    _MISSING if dim.name in graph else self._gene(recipe, dim, layer)
+                ),
+            )
+            if counters and all(drawn.get(name, 0) >= 1 for name in counters):
+                return drawn
+        return None
+
     def validate(self, point: Mapping[str, Any]) -> Point:
         """Check a point holds exactly the active dimensions with valid values.
 

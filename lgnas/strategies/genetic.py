@@ -17,6 +17,12 @@ class GeneticSearch(SearchStrategy):
 
     Steady state, so it fits ask/tell with any batch size: the first ``population_size``
     candidates are random; every later one is a child of the population as told so far.
+    With ``graft`` and points :meth:`enqueue`-d (``search.prior``), the random ones of that
+    first population are grafts instead: an enqueued point's training recipe on a random
+    message-passing graph (:meth:`~lgnas.space.SearchSpace.with_random_graph`). An earlier
+    search's best points are often plain matrix factorisation, because graph models converge
+    slower and rank lower after few epochs; the graft carries what transfers best between
+    datasets, the recipe (loss, dimension, scores, learning rate), to graph models at once.
     Each told result joins the population and, once it is full, evicts the worst member, or
     the oldest with ``ageing`` (regularized evolution, Real et al., AAAI 2019). Failed
     trials rank below every success. A child is never a point asked before: it is mutated
@@ -39,6 +45,7 @@ class GeneticSearch(SearchStrategy):
         ageing: Evict the oldest member instead of the worst.
         objectives: ``search.objectives``-style list, e.g. ``["ndcg@20", "-parameters"]``
             (see :mod:`lgnas.trials.objectives`); ``None`` or one entry: single-objective.
+        graft: Fill the first population with grafts of the enqueued points, not random ones.
     """
 
     supports_multi_objective = True  # NSGA-II: a search's objectives reach ``objectives``
@@ -54,6 +61,7 @@ class GeneticSearch(SearchStrategy):
         elitism: int = 1,
         ageing: bool = False,
         objectives: Sequence[str] | None = None,
+        graft: bool = True,
     ) -> None:
         super().__init__(space, seed)
         _check_at_least("genetic", 2, population_size=population_size)
@@ -76,6 +84,10 @@ class GeneticSearch(SearchStrategy):
         self.crossover_rate = crossover_rate
         self.elitism = elitism
         self.ageing = ageing
+        if not isinstance(graft, bool):
+            raise ConfigError(f"genetic: graft must be true or false, got {graft!r}")
+        self.graft = graft
+        self._enqueued: list[Point] = []  # enqueued points asked so far: the grafts' recipes
         self.objectives = None if objectives is None else list(objectives)
         parsed = (
             parse_objectives(self.objectives, where="genetic: objectives") if objectives else ()
@@ -87,7 +99,7 @@ class GeneticSearch(SearchStrategy):
 
     def _ask(self, candidate_id: int) -> Point:
         if candidate_id < self.population_size or not self._population:
-            return self._sample_unseen()
+            return self._graft_unseen(candidate_id) or self._sample_unseen()
         child = self._select()
         if len(self._population) > 1 and self._rng.random() < self.crossover_rate:
             child = self.space.crossover(child, self._select(), self._rng)
@@ -97,6 +109,22 @@ class GeneticSearch(SearchStrategy):
                 return child
             child = self.space.mutate(child, self._rng, self.mutation_rate)
         return self._sample_unseen()
+
+    def _adopt(self, candidate_id: int, point: Point) -> None:
+        self._enqueued.append(point)
+
+    def _graft_unseen(self, candidate_id: int) -> Point | None:
+        """A graft of the enqueued points in turn not asked before, or ``None``."""
+        if not (self.graft and self._enqueued):
+            return None
+        recipe = self._enqueued[candidate_id % len(self._enqueued)]
+        for _ in range(self.repeat_retries):
+            point = self.space.with_random_graph(recipe, self._rng)
+            if point is None:
+                return None
+            if not self._is_seen(point):
+                return point
+        return None
 
     def _tell(self, candidate: Candidate, result: TrialResult) -> None:
         member = [candidate.point, result.objective if result.ok else None]
@@ -124,7 +152,8 @@ class GeneticSearch(SearchStrategy):
         return self._population[max(drawn.tolist(), key=self._fitness().__getitem__)][0]
 
     def _state(self) -> dict[str, Any]:
-        return {"population": self._population}
+        return {"population": self._population, "enqueued": self._enqueued}
 
     def _load_state(self, state: dict[str, Any]) -> None:
         self._population = [list(member) for member in state["population"]]
+        self._enqueued = list(state.get("enqueued", []))
