@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import warnings
+from collections.abc import Callable
 
 import torch
 from torch import Tensor
@@ -46,6 +47,35 @@ class _SparseMatmul(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad: Tensor) -> tuple[Tensor | None, None, None]:  # type: ignore[override]
         return _product(ctx.transpose, grad), None, None
+
+
+class _WeightedMatmul(torch.autograd.Function):
+    """``W @ x`` for a matrix ``W`` of the adjacency's structure whose entries (one per CSR
+    slot) are learnt: attention. Both gradients are sparse products, never per-edge copies of
+    ``x``: ``W.T @ grad`` for ``x``, and for the entries the sampled product
+    ``(grad @ x.T)`` at the structure's slots (SDDMM)."""
+
+    @staticmethod
+    def forward(ctx, weights: Tensor, x: Tensor, adjacency: SparseAdjacency) -> Tensor:  # type: ignore[override]
+        ctx.save_for_backward(weights, x)
+        ctx.adjacency = adjacency
+        return _product(adjacency._csr(adjacency.crow, adjacency.ccol, weights), x)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor) -> tuple[Tensor | None, Tensor | None, None]:  # type: ignore[override]
+        weights, x = ctx.saved_tensors
+        adjacency = ctx.adjacency
+        grad_weights = grad_x = None
+        if ctx.needs_input_grad[0]:
+            pattern = adjacency._csr(adjacency.crow, adjacency.ccol, weights.detach())
+            grad_weights = torch.sparse.sampled_addmm(
+                pattern, grad.to(weights.dtype), x.to(weights.dtype).T, beta=0.0
+            ).values()
+        if ctx.needs_input_grad[1]:
+            slots = adjacency.transpose_slots()
+            transpose = adjacency._csr(adjacency.tcrow, adjacency.tcol, weights[slots])
+            grad_x = _product(transpose, grad)
+        return grad_weights, grad_x, None
 
 
 def _csr_layout(
@@ -145,6 +175,36 @@ class SparseAdjacency(torch.nn.Module):
                 self._replaced = held = (value, version, self._matrices(value))
             matrix, transpose = held[2]
         return _SparseMatmul.apply(x, matrix, transpose)
+
+    def slot_rows(self) -> Tensor:
+        """The row of each CSR slot (the slots are the entries, sorted by row then column)."""
+        return self._derived("slot_rows", lambda: torch.repeat_interleave(
+            torch.arange(self.size, device=self.crow.device), self.crow.diff()
+        ))  # fmt: skip
+
+    def transpose_slots(self) -> Tensor:
+        """Per slot of the transpose, the CSR slot holding the same entry."""
+
+        def slots() -> Tensor:
+            position = torch.empty_like(self.order)
+            position[self.order] = torch.arange(self.order.numel(), device=self.order.device)
+            return position[self.torder]
+
+        return self._derived("transpose_slots", slots)
+
+    def _derived(self, name: str, build: Callable[[], Tensor]) -> Tensor:
+        """An index derived from the structure, built on first use (only attention needs
+        one) and again after the buffers move."""
+        cache = self.__dict__.setdefault("_derived_cache", {})
+        known = cache.get(name)
+        if known is None or known.device != self.crow.device:
+            cache[name] = known = build()
+        return known
+
+    def weighted_matmul(self, weights: Tensor, x: Tensor) -> Tensor:
+        """``W @ x`` for ``W`` of this structure with the entries ``weights``, one per CSR slot
+        (in :meth:`slot_rows` order), differentiable w.r.t. both."""
+        return _WeightedMatmul.apply(weights, x, self)
 
     def to_dense(self) -> Tensor:
         """The matrix as a dense tensor (for tests and small graphs)."""

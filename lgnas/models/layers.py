@@ -29,6 +29,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from lgnas.errors import ConfigError
+from lgnas.graph.attention import attention_sum
 from lgnas.graph.sparse import SparseAdjacency
 
 OpClass = TypeVar("OpClass", bound=type[nn.Module])
@@ -114,11 +115,13 @@ class Propagation:
         self.adjacency = adjacency
         self.edge_index = edge_index
         self.value: Tensor | None = None
+        self.keep: Tensor | None = None  # the entries edge dropout kept, in COO order
         if training and edge_dropout > 0:
             # Drop undirected edges: entry e and its reverse E + e share one draw.
             num_edges = edge_index.size(1) // 2
             keep = torch.rand(num_edges, device=edge_index.device) >= edge_dropout
             keep2 = torch.cat([keep, keep])
+            self.keep = keep2
             self.value = adjacency.value * keep2 / (1.0 - edge_dropout)
             self.edge_index = edge_index[:, keep2]
         self._products: dict[int, tuple[Tensor, int | None, Tensor]] | None = None
@@ -216,10 +219,18 @@ class GATConv(nn.Module):
         super().__init__()
         from torch_geometric.nn import GATConv as PygGATConv
 
+        # PyG's layer holds the parameters (its names, shapes and initialisation); the
+        # aggregation runs on the CSR adjacency (lgnas.graph.attention), many times faster on
+        # CPU than PyG's per-edge messages, and equal to them (tests/graph/test_attention.py).
         self.conv = PygGATConv(dim, dim, heads=heads, concat=False, add_self_loops=False)
 
     def forward(self, h: Tensor, propagate: Propagation) -> Tensor:
-        return self.conv(h, propagate.edge_index)
+        conv = self.conv
+        x = conv.lin(h).view(-1, conv.heads, conv.out_channels)
+        source = (x * conv.att_src).sum(dim=-1)
+        target = (x * conv.att_dst).sum(dim=-1)
+        out = attention_sum(propagate.adjacency, x, source, target, propagate.keep)
+        return out.mean(dim=1) + conv.bias
 
 
 @register_op("gin")
