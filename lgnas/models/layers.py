@@ -18,6 +18,7 @@ lists it with the first line of its docstring (the paper).
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import re
 from collections.abc import Callable, Mapping
@@ -113,7 +114,7 @@ class Propagation:
         self, adjacency: SparseAdjacency, edge_index: Tensor, edge_dropout: float, training: bool
     ) -> None:
         self.adjacency = adjacency
-        self.edge_index = edge_index
+        self._all_edges = edge_index
         self.value: Tensor | None = None
         self.keep: Tensor | None = None  # the entries edge dropout kept, in COO order
         if training and edge_dropout > 0:
@@ -123,8 +124,13 @@ class Propagation:
             keep2 = torch.cat([keep, keep])
             self.keep = keep2
             self.value = adjacency.value * keep2 / (1.0 - edge_dropout)
-            self.edge_index = edge_index[:, keep2]
         self._products: dict[int, tuple[Tensor, int | None, Tensor]] | None = None
+
+    @functools.cached_property
+    def edge_index(self) -> Tensor:
+        """The ``[2, E]`` edges kept (for ops that pass messages along an edge list); built on
+        first use, as the shipped ops need none."""
+        return self._all_edges if self.keep is None else self._all_edges[:, self.keep]
 
     def shared(self) -> Propagation:
         """This step's propagation, computing ``Â @ x`` once per tensor ``x``: a cell's nodes
