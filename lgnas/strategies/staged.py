@@ -57,8 +57,10 @@ class StagedSearch(SearchStrategy):
       per-layer ``op`` (``tiny``), stage 1 is the whole search.
     * A stage-2 gene that becomes active with nothing to inherit (a ``gat`` layer's ``heads``)
       takes its first choice; a layer's activation and other non-cell genes stay the model's.
-    * Points :meth:`enqueue`-d (``search.prior``) are stage-1 candidates that no strategy
-      proposed; they count toward stage 1 and may be kept.
+    * Points :meth:`enqueue`-d (``search.prior``) are stage-1 candidates; they count toward
+      stage 1 and may be kept. Stage 1's strategy asks those with one-op layers too and learns
+      from them as its own (a genetic stage 1 breeds from them and grafts their recipes onto
+      random graphs); others (multi-node cells) no strategy proposed.
 
     The journal records each trial's ``stage`` (1 or 2) and ``parent``: in stage 2 the
     candidate whose layer it refines (and that ``layer``, from 1), ``None`` in stage 1
@@ -203,9 +205,28 @@ class StagedSearch(SearchStrategy):
         return point
 
     def _adopt(self, candidate_id: int, point: Point) -> None:
-        fields = {"stage": 1, "parent": None}  # a queued point: stage 1's, no strategy's
-        self._routes[candidate_id] = {"search": _STAGE1, "inner": None, "fields": fields}
+        inner = None  # a queued point stage 1's strategy cannot ask: no strategy's
+        macro = self._macro(point) if self._pair < 0 else None
+        if macro is not None:
+            self._stage1.enqueue([macro])
+            (asked,) = self._stage1.ask(1)
+            if asked.point != macro:
+                raise RuntimeError(
+                    f"stage 1 asked {asked.point} for the enqueued candidate {candidate_id} {macro}"
+                )
+            inner = [asked.id, asked.point]
+        fields = {"stage": 1, "parent": None}
+        self._routes[candidate_id] = {"search": _STAGE1, "inner": inner, "fields": fields}
         self._asked += 1
+
+    def _macro(self, point: Point) -> Point | None:
+        """The stage-1 point standing for ``point``, if its layers are one op each."""
+        names = self._stage1.space.names
+        try:
+            macro = self._stage1.space.validate({k: v for k, v in point.items() if k in names})
+        except ConfigError:
+            return None
+        return macro if single_op_point(self.space, macro) == point else None
 
     def _tell(self, candidate: Candidate, result: TrialResult) -> None:
         route = self._routes.pop(candidate.id)

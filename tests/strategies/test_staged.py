@@ -119,3 +119,26 @@ def test_stage_2_refines_the_best_models_with_layers_not_matrix_factorisation() 
     assert parents and parents[0] == layered[0].id
     assert layered[1].id in parents  # the second kept model is refined too
     assert all(p not in {c.id for c in stage1 if c.point["num_layers"] == 0} for p in parents)
+
+
+def test_stage_1_learns_from_the_queued_points_and_grafts_their_recipes() -> None:
+    """A queued (prior) point is stage 1's strategy's own candidate: a genetic stage 1 then
+    fills its first population with the point's recipe on random graphs."""
+    space = load_space("default")
+    strategy = make_strategy("staged", space, 0, trials=16, keep=2, stage1_share=0.5)
+    rng = np.random.default_rng(1)
+    mf = next(p for p in (space.sample(rng) for _ in range(100)) if p["num_layers"] == 0)
+    strategy.enqueue([mf])
+    recipe = {k: v for k, v in mf.items() if k != "num_layers"}
+    asked = []
+    for _ in range(4):
+        (candidate,) = strategy.ask(1)
+        strategy.tell(candidate, TrialResult(objective=0.1))
+        asked.append(candidate.point)
+    assert asked[0] == mf
+    for point in asked[1:]:
+        assert point["num_layers"] >= 1
+        assert {k: point[k] for k in recipe} == recipe
+    restored = make_strategy("staged", space, 0, trials=16, keep=2, stage1_share=0.5)
+    restored.load_state_dict(strategy.state_dict())
+    assert restored.ask(1)[0].point == strategy.ask(1)[0].point
