@@ -17,16 +17,17 @@ class GeneticSearch(SearchStrategy):
 
     Steady state, so it fits ask/tell with any batch size: the first ``population_size``
     candidates are random; every later one is a child of the population as told so far.
-    With ``graft`` and points :meth:`enqueue`-d (``search.prior``), the random ones of that
-    first population are grafts instead: an enqueued point's training recipe on a random
-    message-passing graph (:meth:`~lgnas.space.SearchSpace.with_random_graph`). An earlier
-    search's best points are often plain matrix factorisation, because graph models converge
-    slower and rank lower after few epochs; the graft carries what transfers best between
-    datasets, the recipe (loss, dimension, scores, learning rate), to graph models at once.
     Each told result joins the population and, once it is full, evicts the worst member, or
     the oldest with ``ageing`` (regularized evolution, Real et al., AAAI 2019). Failed
     trials rank below every success. A child is never a point asked before: it is mutated
     again, up to a bound, then replaced by a random unseen point.
+
+    With ``graft`` and points :meth:`enqueue`-d (``search.prior``), the random ones of that
+    first population are grafts instead: an enqueued point's training recipe on a random
+    message-passing graph (:meth:`~lgnas.space.SearchSpace.with_random_graph`), so a prior of
+    matrix factorisations (graph models converge slower and rank lower after few epochs) lends
+    its recipe to graph models at once. Off by default: measured, it narrowed the recipes
+    explored and ended below random first members (BENCHMARKS.md, "Grafts").
 
     With several ``objectives`` it is a steady-state NSGA-II (Deb et al., IEEE TEC 2002):
     members are ranked by non-dominated front, then by crowding distance within it, and that
@@ -61,7 +62,7 @@ class GeneticSearch(SearchStrategy):
         elitism: int = 1,
         ageing: bool = False,
         objectives: Sequence[str] | None = None,
-        graft: bool = True,
+        graft: bool = False,
     ) -> None:
         super().__init__(space, seed)
         _check_at_least("genetic", 2, population_size=population_size)

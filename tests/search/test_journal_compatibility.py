@@ -77,8 +77,8 @@ def test_a_default_search_journaled_before_dataset_fetch_resumes(
     threads=1`` on ml-100k, written before the dataset configs named where to download the
     data (``dataset.fetch``) and before the staged search had ``finetune``: settings no trial
     depends on, so its 16 trials are replayed, none trained again. It was also written before
-    the genetic search grafted its prior's recipes (``strategy.graft``), which changes its
-    trials: it resumes with that turned off, and is refused with it on."""
+    the genetic search could graft its prior's recipes (``strategy.graft``, off by default),
+    which changes its trials: it resumes as it was, and is refused with grafts on."""
     lines = (Path(__file__).parent / "data" / "ml100k_genetic_seed0.jsonl").read_text()
     header, *trials = lines.splitlines()
     identity = json.loads(header)
@@ -91,9 +91,11 @@ def test_a_default_search_journaled_before_dataset_fetch_resumes(
 
     monkeypatch.setattr(evaluator_module, "fit", no_training)
     with pytest.raises(ConfigError, match=r"differs in \['strategy'\]"):
-        default = search_job("+strategy=genetic", "seed=0", "eval.warmup=50")
-        run_trials(default, prepare_dataset(default.dataset, seed=0), tmp_path)
-    job = search_job("+strategy=genetic", "seed=0", "eval.warmup=50", "strategy.graft=false")
+        grafting = search_job(
+            "+strategy=genetic", "seed=0", "eval.warmup=50", "strategy.graft=true"
+        )
+        run_trials(grafting, prepare_dataset(grafting.dataset, seed=0), tmp_path)
+    job = search_job("+strategy=genetic", "seed=0", "eval.warmup=50")
     assert "fetch" in job.dataset  # today's ml100k config names its download
     outcome, _ = run_trials(job, prepare_dataset(job.dataset, seed=0), tmp_path)
     assert [r.objective for _, r in outcome.trials] == [json.loads(t)["objective"] for t in trials]
@@ -108,12 +110,8 @@ def test_what_only_the_retrains_use_is_not_part_of_the_identity(search_job) -> N
 
 
 def test_graft_joins_the_identity_only_where_it_acts(search_job) -> None:
-    with_prior = search_job("+strategy=genetic").identity()
-    assert with_prior["strategy"]["graft"] is True
-    assert (
-        "graft"
-        not in search_job("+strategy=genetic", "strategy.graft=false").identity()["strategy"]
-    )
-    assert (
-        "graft" not in search_job("+strategy=genetic", "search.prior=null").identity()["strategy"]
-    )
+    grafting = search_job("+strategy=genetic", "strategy.graft=true").identity()
+    assert grafting["strategy"]["graft"] is True
+    assert "graft" not in search_job("+strategy=genetic").identity()["strategy"]  # off
+    no_prior = search_job("+strategy=genetic", "strategy.graft=true", "search.prior=null")
+    assert "graft" not in no_prior.identity()["strategy"]

@@ -80,13 +80,20 @@ def test_without_graft_or_prior_the_first_population_is_random() -> None:
 
 
 def test_the_grafts_replay_from_the_strategy_state() -> None:
-    strategy = GeneticSearch(DEFAULT, seed=1, population_size=5)
+    strategy = GeneticSearch(DEFAULT, seed=1, population_size=5, graft=True)
     strategy.enqueue([MF])
     (first,) = strategy.ask()
     strategy.tell(first, TrialResult(objective=0.2))
-    restored = GeneticSearch(DEFAULT, seed=1, population_size=5)
+    restored = GeneticSearch(DEFAULT, seed=1, population_size=5, graft=True)
     restored.load_state_dict(strategy.state_dict())
     assert restored.ask()[0].point == strategy.ask()[0].point
+
+
+def test_grafts_are_off_by_default() -> None:
+    strategy = GeneticSearch(DEFAULT, seed=3, population_size=6)
+    strategy.enqueue([MF])
+    strategy.tell(strategy.ask()[0], TrialResult(objective=0.1))
+    assert [strategy.ask()[0].point] == _first_population(False, [MF])[1:2]
 
 
 def test_graft_must_be_a_boolean() -> None:

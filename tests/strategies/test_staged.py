@@ -122,10 +122,11 @@ def test_stage_2_refines_the_best_models_with_layers_not_matrix_factorisation() 
 
 
 def test_stage_1_learns_from_the_queued_points_and_grafts_their_recipes() -> None:
-    """A queued (prior) point is stage 1's strategy's own candidate: a genetic stage 1 then
-    fills its first population with the point's recipe on random graphs."""
+    """A queued (prior) point is stage 1's strategy's own candidate: a grafting genetic stage 1
+    then fills its first population with the point's recipe on random graphs."""
     space = load_space("default")
-    strategy = make_strategy("staged", space, 0, trials=16, keep=2, stage1_share=0.5)
+    options = {"trials": 16, "keep": 2, "stage1_share": 0.5, "stage1_options": {"graft": True}}
+    strategy = make_strategy("staged", space, 0, **options)
     rng = np.random.default_rng(1)
     mf = next(p for p in (space.sample(rng) for _ in range(100)) if p["num_layers"] == 0)
     strategy.enqueue([mf])
@@ -139,6 +140,6 @@ def test_stage_1_learns_from_the_queued_points_and_grafts_their_recipes() -> Non
     for point in asked[1:]:
         assert point["num_layers"] >= 1
         assert {k: point[k] for k in recipe} == recipe
-    restored = make_strategy("staged", space, 0, trials=16, keep=2, stage1_share=0.5)
+    restored = make_strategy("staged", space, 0, **options)
     restored.load_state_dict(strategy.state_dict())
     assert restored.ask(1)[0].point == strategy.ask(1)[0].point
