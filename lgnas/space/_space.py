@@ -143,7 +143,7 @@ class SearchSpace:
     def graph_dimensions(self) -> frozenset[str]:
         """The layer counts and every dimension that depends on one (per layer, or through
         ``when``, transitively): the message-passing graph, as against the training recipe."""
-        found = {dim.per_layer for dim in self._dims.values() if dim.per_layer}
+        found = set(self._layer_counts())
         for dim in self._dims.values():  # dependency order: what a dim depends on comes first
             if dim.per_layer in found or any(other in found for other in dim.when):
                 found.add(dim.name)
@@ -155,8 +155,7 @@ class SearchSpace:
         """``point``'s recipe (its genes outside :meth:`graph_dimensions`) on a random graph of
         at least one layer; ``None`` when ``tries`` draws of the layer counts give none."""
         recipe = self.validate(point)
-        graph = self.graph_dimensions()
-        counters = {dim.per_layer for dim in self._dims.values() if dim.per_layer}
+        graph, counters = self.graph_dimensions(), self._layer_counts()
         for _ in range(tries):
             drawn = self._build(
                 rng,
@@ -167,6 +166,10 @@ class SearchSpace:
             if counters and all(drawn.get(name, 0) >= 1 for name in counters):
                 return drawn
         return None
+
+    def _layer_counts(self) -> frozenset[str]:
+        """The integer dimensions that per-layer dimensions are repeated by."""
+        return frozenset(dim.per_layer for dim in self._dims.values() if dim.per_layer)
 
     def validate(self, point: Mapping[str, Any]) -> Point:
         """Check a point holds exactly the active dimensions with valid values.

@@ -59,8 +59,9 @@ class StagedSearch(SearchStrategy):
       takes its first choice; a layer's activation and other non-cell genes stay the model's.
     * Points :meth:`enqueue`-d (``search.prior``) are stage-1 candidates; they count toward
       stage 1 and may be kept. Stage 1's strategy asks those with one-op layers too and learns
-      from them as its own (a genetic stage 1 breeds from them and grafts their recipes onto
-      random graphs); others (multi-node cells) no strategy proposed.
+      from them as its own (a genetic stage 1 breeds from them and, with ``graft`` in
+      ``stage1_options``, grafts their recipes onto random graphs); others (multi-node
+      cells) no strategy proposed.
 
     The journal records each trial's ``stage`` (1 or 2) and ``parent``: in stage 2 the
     candidate whose layer it refines (and that ``layer``, from 1), ``None`` in stage 1
