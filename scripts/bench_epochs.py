@@ -1,6 +1,7 @@
 """Training-epoch time of several models on one dataset, interleaved (for the bench_* scripts).
 
-Every model trains on the same batches (BPR, batch 2048, one negative, Adam lr 1e-3). Epochs
+Every model trains on the same batches (batch 2048, Adam lr 1e-3; BPR with one negative unless
+``--loss`` and ``--negatives`` say otherwise). Epochs
 run round by round in rotating order, so a load change on a shared machine hits every model
 alike; round 0 warms up and is not counted.
 """
@@ -27,12 +28,14 @@ Mode = Callable[[], contextlib.AbstractContextManager[Any]]
 
 
 def arguments(description: str) -> argparse.Namespace:
-    """The scripts' shared options: --dataset, --rounds, --threads, --seed."""
+    """The scripts' shared options: --dataset, --rounds, --threads, --seed, --loss, --negatives."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--dataset", default="ml100k")
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--loss", default="bpr")
+    parser.add_argument("--negatives", type=int, default=1)
     return parser.parse_args()
 
 
@@ -59,8 +62,8 @@ def interleaved_epochs(
     runs = {}
     for name, (arch, _) in models.items():
         torch.manual_seed(args.seed)
-        data = RecDataModule(split, batch_size=2048, seed=args.seed)
-        module = RecommenderModule(GNNRecommender(arch, data.graph), lr=1e-3)
+        data = RecDataModule(split, batch_size=2048, num_negatives=args.negatives, seed=args.seed)
+        module = RecommenderModule(GNNRecommender(arch, data.graph), loss=args.loss, lr=1e-3)
         runs[name] = (module, data, module.configure_optimizers())
     names = list(models)
     times: dict[str, list[float]] = {name: [] for name in names}
@@ -77,18 +80,21 @@ def print_table(
     args: argparse.Namespace,
     times: Mapping[str, list[float]],
     interactions: int,
-    ratio: tuple[str, Callable[[float], float]],
+    ratio: tuple[str, Callable[[str, float], float]],
 ) -> None:
-    """Median and spread of each model's epochs, and ``ratio``'s column (a heading and the
-    ratio of a median)."""
+    """Median and spread of each model's epochs, and ``ratio``'s column (a heading, and the
+    ratio of a model's median epoch given its name and median)."""
     heading, of = ratio
     width = max(len(name) for name in times) + 2
-    print(f"{args.dataset}, {interactions} training interactions, threads={args.threads}")
+    print(
+        f"{args.dataset}, {interactions} training interactions, threads={args.threads}, "
+        f"loss={args.loss}, negatives={args.negatives}"
+    )
     print(f"{'model':<{width}}{'median s/epoch':>15}{'min-max':>16}  {heading:>13}")
     for name, seconds in times.items():
         median = statistics.median(seconds)
         spread = f"{min(seconds):.3f}-{max(seconds):.3f}"
-        print(f"{name:<{width}}{median:>15.3f}{spread:>16}{of(median):>14.2f}x")
+        print(f"{name:<{width}}{median:>15.3f}{spread:>16}{of(name, median):>14.2f}x")
 
 
 def compare(
@@ -99,4 +105,4 @@ def compare(
     args = arguments(description)
     times, interactions = interleaved_epochs(args, models)
     base = statistics.median(times[reference])
-    print_table(args, times, interactions, (f"vs {reference}", lambda median: median / base))
+    print_table(args, times, interactions, (f"vs {reference}", lambda _, median: median / base))

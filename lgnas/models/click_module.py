@@ -12,6 +12,7 @@ from lgnas.metrics import ClickMetrics
 from lgnas.models.module import RepresentationModule
 from lgnas.models.pointwise import PointwiseHead
 from lgnas.models.recommender import GNNRecommender
+from lgnas.models.scoring import rows
 
 
 class ClickModule(RepresentationModule):
@@ -51,7 +52,7 @@ class ClickModule(RepresentationModule):
     def training_step(self, batch: tuple[Tensor, Tensor, Tensor], batch_idx: int) -> Tensor:
         users, items, clicked = batch
         user_rep, item_rep = self.model()
-        logits = self.head(user_rep[users], item_rep[items], users, items)
+        logits = self.head(rows(user_rep, users), rows(item_rep, items), users, items)
         loss = binary_cross_entropy_with_logits(logits, clicked)
         no_negatives = items.new_zeros(0)
         return self._add_loss(

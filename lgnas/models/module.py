@@ -15,6 +15,7 @@ from lgnas.metrics import RankingMetrics
 from lgnas.models.losses import EVERY_ITEM_LOSSES, get_loss
 from lgnas.models.pointwise import POINTWISE_SCORES
 from lgnas.models.recommender import GNNRecommender
+from lgnas.models.scoring import rows, sampled_scores
 
 
 def rank_batch(scores: Tensor, batch: tuple[Tensor, ...], metrics: RankingMetrics) -> None:
@@ -154,12 +155,9 @@ class RecommenderModule(RepresentationModule):
     def training_step(self, batch: tuple[Tensor, Tensor, Tensor], batch_idx: int) -> Tensor:
         users, pos, neg = batch
         user_rep, item_rep = self.model()
-        u = user_rep[users]
-        pos_scores = (u * item_rep[pos]).sum(-1)
-        if self.scores_every_item:
-            neg_scores = u @ item_rep.T
-        else:
-            neg_scores = (u.unsqueeze(1) * item_rep[neg]).sum(-1)
+        u = rows(user_rep, users)
+        pos_scores = (u * rows(item_rep, pos)).sum(-1)
+        neg_scores = u @ item_rep.T if self.scores_every_item else sampled_scores(u, item_rep, neg)
         tau = self.hparams.temperature
         loss = self.loss_fn(pos_scores / tau, neg_scores / tau)
         return self._add_loss(loss + self.hparams.reg * self.model.batch_l2(users, pos, neg))
