@@ -1,11 +1,11 @@
 """Put a search's result to use: top-k items for a user from a run directory's final model.
 
 ``python -m lgnas.recommend run=<run dir> user=<original user id> k=10`` prints the items the
-best found architecture (its full-fidelity retrain, ``final/found-1/model.pt``) ranks highest
-for the user, by the data owner's item ids and titles. Items the user already has are left
-out: by default every interaction of the user in the data (train, validation and test: a
-user has all of them); ``exclude=train`` leaves out only the training ones, to see the model
-as the evaluation does. In Python::
+search's answer (the retrained found model with the best validation score, e.g.
+``final/found-1/model.pt``) ranks highest for the user, by the data owner's item ids and titles.
+Items the user already has are left out: by default every interaction of the user in the data
+(train, validation and test: a user has all of them); ``exclude=train`` leaves out only the
+training ones, to see the model as the evaluation does. In Python::
 
     Recommender.from_run("outputs/search/ml100k/genetic/seed0").recommend("196", k=10)
 """
@@ -28,6 +28,7 @@ from lgnas.errors import LgnasError
 from lgnas.models.architecture import Architecture
 from lgnas.models.families import model_from_dict
 from lgnas.models.recommender import GNNRecommender
+from lgnas.report.finals import load_finals
 
 TITLE_FEATURES = ("title", "movie_title", "name", "item_name")  # item side-table columns
 YEAR_FEATURES = ("release_year", "year")  # shown after a title that lacks it, as GroupLens does
@@ -73,8 +74,9 @@ class Recommender:
         self.titles = _titles(split)
 
     @classmethod
-    def from_run(cls, run_dir: str | Path, model: str = "found-1") -> Recommender:
-        """Rebuild the dataset split and the retrained ``final/<model>`` of a search run.
+    def from_run(cls, run_dir: str | Path, model: str | None = None) -> Recommender:
+        """Rebuild the dataset split and the retrained ``final/<model>`` of a search run
+        (default: the search's answer, as its report names it).
 
         Raises:
             RunError: No such directory, no saved config, or no finished final model.
@@ -86,6 +88,7 @@ class Recommender:
                 "(e.g. outputs/search/ml100k/genetic/seed0)"
             )
         cfg = _run_config(run)
+        model = model or _answer(run, cfg)
         weights = run / "final" / model / "model.pt"
         if not weights.is_file():
             finished = sorted(p.parent.name for p in run.glob("final/*/model.pt"))
@@ -159,6 +162,13 @@ class Recommender:
         ]
 
 
+def _answer(run: Path, cfg: DictConfig) -> str:
+    """The retrained found model the search chose on validation; ``found-1`` if none is."""
+    objective = str(OmegaConf.select(cfg, "search.objective", default="ndcg@20"))
+    finals = load_finals(run, objective)
+    return next((name for name, row in finals.items() if row["kind"] == "found"), "found-1")
+
+
 def _run_config(run: Path) -> DictConfig:
     """The search's config: ``config.yaml`` written by the search, else Hydra's copy."""
     for path in (run / "config.yaml", run / ".hydra" / "config.yaml"):
@@ -199,7 +209,7 @@ def format_recommendations(user: str | int, items: Sequence[Recommendation], nam
 
 USAGE = (
     "usage: python -m lgnas.recommend run=<run dir> user=<original user id> [k=10] "
-    "[model=found-1] [exclude=all|train]"
+    "[model=<found-1|...>] [exclude=all|train]"
 )
 HELP = f"""{USAGE}
 
@@ -208,8 +218,9 @@ The items a finished search's best model ranks highest for a user, new to the us
   run=      the search's run directory (outputs/search/<dataset>/<strategy>/seed<seed>)
   user=     the user's id as in the data (e.g. 196 on ml-100k)
   k=        how many items (default 10)
-  model=    a retrained model of <run>/final/: found-1 (default, the best found), found-2,
-            ..., or a baseline (mf, lightgcn, ngcf)
+  model=    a retrained model of <run>/final/: found-1, found-1-propagated, found-2, ...,
+            or a baseline (mf, lightgcn, ngcf); default: the search's answer (the found
+            model with the best validation score after retraining)
   exclude=  items left out: all the user has (default), or train (training items only)"""
 
 
@@ -238,8 +249,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         return
     try:
         options = parse_arguments(argv)
-        model = options.get("model", "found-1")
-        recommender = Recommender.from_run(options["run"], model=model)
+        recommender = Recommender.from_run(options["run"], model=options.get("model"))
         items = recommender.recommend(
             options["user"], int(options.get("k", 10)), options.get("exclude", "all")
         )

@@ -283,6 +283,31 @@ PRESETS: dict[str, dict[str, Any]] = {
 }
 
 
+MESSAGE_PASSING_KEYS = (
+    "num_layers",
+    "op",
+    "combine",
+    "transform",
+    "activation",
+    "norm",
+    "layer_l2norm",
+    "dropout",
+    "edge_dropout",
+    "residual",
+    "heads",
+    *CELL_KEYS,
+)
+"""The fields that say how embeddings are propagated over the graph; the rest (embeddings,
+item content, score) are what a model without layers has too."""
+
+
+def propagated(arch: Architecture, layers: int) -> Architecture:
+    """``arch``'s embeddings, item content and score under ``layers`` LightGCN layers (the
+    preset's parameter-free propagation), whatever message passing ``arch`` had."""
+    kept = {k: v for k, v in arch.to_dict().items() if k not in MESSAGE_PASSING_KEYS}
+    return preset("lightgcn", **kept, num_layers=layers)
+
+
 def preset(name: str, **overrides: Any) -> Architecture:
     """A published architecture by name, optionally with some fields overridden."""
     if name not in PRESETS:

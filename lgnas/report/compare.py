@@ -25,7 +25,6 @@ from lgnas.report.plots import plot_strategy_progress
 from lgnas.report.trials import comparable, read_trials
 from lgnas.report.write import Comparison, compare_finals
 
-FINAL = "found-1"  # the best found architecture's full-fidelity retrain
 TEST_METRICS = ("ndcg@20", "recall@20")
 
 
@@ -41,7 +40,7 @@ class StrategyRun:
     best_so_far: tuple[float, ...]  # best validation objective after each trial
     trial_seconds: float
     test: dict[str, float] = field(default_factory=dict)  # final test metrics, if retrained
-    comparison: Comparison | None = None  # found-1 vs the best baseline, if any was retrained
+    comparison: Comparison | None = None  # the answer vs the best baseline, if any was retrained
     variant: str = ""  # the overrides that set this run apart from the others compared
 
     @property
@@ -83,9 +82,10 @@ def _run(journal: Path) -> StrategyRun:
     scored = {t.id for t in comparable(trials)}
     values = [t.objective if t.id in scored else -math.inf for t in trials]
     best = np.maximum.accumulate(values) if values else np.array([])
-    finals = load_finals(journal.parent)
     objective = str(header.get("objective", "objective"))
-    test = finals[FINAL]["test"] if FINAL in finals else {}
+    finals = load_finals(journal.parent, objective)
+    answer = next((row for row in finals.values() if row["kind"] == "found"), None)
+    test = answer["test"] if answer else {}
     return StrategyRun(
         path=journal.parent,
         dataset=str((header.get("dataset") or {}).get("name", "?")),

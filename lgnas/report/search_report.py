@@ -54,7 +54,7 @@ def write_search_reports(
 
 def write_architecture(output_dir: Path, arch: Mapping[str, Any], optim: Mapping[str, Any]) -> None:
     """``architecture.png`` and a "Found architecture" section in ``report.md``."""
-    plot_architecture(arch, output_dir / "architecture.png", title="found-1")
+    plot_architecture(arch, output_dir / "architecture.png", title="found")
     lines = ["", "## Found architecture", "", "```text", *architecture_text(arch, optim), "```"]
     lines += ["", "Drawn in `architecture.png`; the recipe to train it: `best_architecture.yaml`."]
     with (output_dir / "report.md").open("a", encoding="utf-8") as report:

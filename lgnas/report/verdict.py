@@ -115,7 +115,8 @@ def verdict_lines(
 ) -> list[str]:
     """The search's verdict in at most :data:`MAX_LINES` lines.
 
-    The found architecture in one line, the test ``metric`` of ``found-1`` and of each
+    The found architecture in one line, the test ``metric`` of the answer (the first found
+    row: ``finals`` come ordered by :func:`~lgnas.report.finals.answer_first`) and of each
     baseline with the epochs it trained and why it stopped, the gain or why none is claimed
     (:func:`~lgnas.report.write.comparison_headline`), the files to open and the commands
     to run next.
@@ -154,8 +155,9 @@ def verdict_lines(
     tail.append(f"Report: {run_dir / 'report.md'} (all outputs in {run_dir})")
     if best_file.is_file():
         tail.append("Train it again: " + train_command(run_dir, best_file, dataset, task))
-    found = finals.get("found-1")
-    # lgnas.recommend ranks items with final/found-1: a ranking model's work.
+    answer = _first_found(finals)
+    found = finals.get(answer) if answer else None
+    # lgnas.recommend ranks items with the answer's final model: a ranking model's work.
     if found is not None and "error" not in found and task == "ranking":
         tail.append(
             f"Recommend with it: python -m lgnas.recommend run={run_dir} user={user or '<id>'}"

@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from lgnas.data.splits import Split
+from lgnas.models.architecture import Architecture, propagated
 from lgnas.models.families import Model, model_preset
 from lgnas.models.optim import Optim
-from lgnas.report.finals import final_row
+from lgnas.report.finals import PROPAGATED, answer_first, final_row
 from lgnas.report.write import stop_text
 from lgnas.search.evaluator import TrialEvaluator
 from lgnas.search.loop import SearchOutcome
@@ -38,29 +39,40 @@ def retrain_finalists(
     settings: TrainSettings,
     max_seconds: float | None,
     output_dir: Path,
+    objective: str,
+    propagated_layers: int = 0,
     progress: SearchProgress | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Full training and one test of the ``top_k`` best points and of the ``baselines``.
 
-    A found point whose folder holds :data:`START_WEIGHTS` continues from them (fine-tuning
-    its trial's model); the others, and every baseline, train from scratch.
+    With ``propagated_layers``, a best point without message passing is also retrained on
+    that many LightGCN layers, its recipe otherwise unchanged (``found-1-propagated``):
+    trials of a few epochs favour matrix factorisation, which converges first, over the
+    same recipe on the graph, which may end higher. Of the retrained found models, the one
+    with the best validation ``objective`` is the search's answer: its recipe is written to
+    ``best_architecture.yaml`` and its row comes first.
 
-    The best point's recipe is written to ``best_architecture.yaml``. Each result is saved
-    under ``final/<name>/``; a resumed search reuses saved ones. ``progress`` shows each
-    retrain's epochs as they go.
+    A found point whose folder holds :data:`START_WEIGHTS` continues from them (fine-tuning
+    its trial's model); the others, and every baseline, train from scratch. Each result is
+    saved under ``final/<name>/``; a resumed search reuses saved ones. ``progress`` shows
+    each retrain's epochs as they go.
 
     Returns:
-        Per model name (``found-1``, ..., then the baselines): its ``kind`` (``found`` or
-        ``baseline``), test/valid metrics, parameters, train seconds, ``epochs`` trained,
-        ``best_epoch`` (counted from 0), ``stop_reason`` and ``still_improving`` (both
-        ``None`` for a reused result saved before they were recorded), or an ``error``.
+        Per model name (the answer, the other found models, then the baselines): its
+        ``kind`` (``found`` or ``baseline``), test/valid metrics, parameters, train seconds,
+        ``epochs`` trained, ``best_epoch`` (counted from 0), ``stop_reason`` and
+        ``still_improving`` (both ``None`` for a reused result saved before they were
+        recorded), or an ``error``.
     """
     contenders: dict[str, tuple[str, Model, Optim]] = {}
     for rank, (candidate, _) in enumerate(outcome.top(top_k), 1):
         arch, recipe = evaluate.training_options(candidate.point)
         contenders[f"found-{rank}"] = ("found", arch, recipe)
-        if rank == 1:
+        if rank == 1:  # until the retrains choose the answer
             write_recipe(output_dir / "best_architecture.yaml", arch, recipe)
+            if propagated_layers and isinstance(arch, Architecture) and arch.num_layers == 0:
+                graph = propagated(arch, propagated_layers)
+                contenders[f"found-1{PROPAGATED}"] = ("found", graph, recipe)
     for baseline in baselines:
         contenders[baseline] = ("baseline", model_preset(baseline), optim)
     finals = {}
@@ -69,6 +81,11 @@ def retrain_finalists(
         finals[name] = _final_result(
             kind, arch, recipe, split, settings, max_seconds, folder, name, progress
         )
+    finals = answer_first(finals, objective)
+    answer = next((name for name in finals if contenders[name][0] == "found"), None)
+    if answer is not None:
+        _, arch, recipe = contenders[answer]
+        write_recipe(output_dir / "best_architecture.yaml", arch, recipe)
     return finals
 
 

@@ -13,6 +13,7 @@ import yaml
 
 from lgnas.data.catalog import prepare_dataset
 from lgnas.errors import SearchError
+from lgnas.report.finals import answer_note
 from lgnas.report.search_report import write_search_reports
 from lgnas.report.verdict import verdict_lines
 from lgnas.search.evaluator import TrialEvaluator
@@ -24,6 +25,7 @@ from lgnas.search.retrain import START_WEIGHTS, retrain_finalists
 from lgnas.search.scheduler import FidelityScheduler
 from lgnas.search.settings import SearchJob
 from lgnas.strategies.scalarised import build_strategy
+from lgnas.training import read_recipe
 from lgnas.trials import TrialResult
 
 logger = logging.getLogger(__name__)
@@ -61,15 +63,14 @@ def search(job: SearchJob, output_dir: str | Path, show_progress: bool = True) -
             settings=job.train,
             max_seconds=settings.final_seconds,
             output_dir=output_dir,
+            objective=settings.objective,
+            propagated_layers=settings.propagated_layers,
             progress=progress,
         )
     title = f"lgnas search: {job.strategy.name} on {job.dataset.get('name')}, seed {job.train.seed}"
     note = trials_note(outcome, settings.fidelity, settings.fidelity_scheduler)
-    best = outcome.top(1)
-    recipe = None
-    if best:
-        arch, optim = evaluate.training_options(best[0][0].point)
-        recipe = (arch.to_dict(), optim.to_dict())
+    recipe = answer_recipe(outcome, evaluate, finals, output_dir)
+    if recipe is not None:
         if job.train.task == "ctr":  # trained with BCE on impressions: no ranking loss
             recipe[1].pop("loss")
             recipe[1].pop("num_negatives")
@@ -93,11 +94,37 @@ def search(job: SearchJob, output_dir: str | Path, show_progress: bool = True) -
         objective=settings.objective,
         objectives=[o.spec for o in settings.objective_list],
         also=report_metrics(job),
-        notes=[note, *([split.note] if split.note else []), *prior_note(job), *spent_note(outcome)],
+        notes=[
+            note,
+            *answer_note(finals, settings.objective),
+            *([split.note] if split.note else []),
+            *prior_note(job),
+            *spent_note(outcome),
+        ],
         verdict=verdict,
         recipe=recipe,
     )
     return SearchRun(outcome, finals, output_dir, verdict)
+
+
+def answer_recipe(
+    outcome: SearchOutcome,
+    evaluate: TrialEvaluator,
+    finals: dict[str, dict[str, Any]],
+    output_dir: Path,
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The search's answer as ``arch`` and ``optim`` mappings: the retrained one chosen on
+    validation (``best_architecture.yaml``), or the best trial's when none was retrained."""
+    best = outcome.top(1)
+    if not best:
+        return None
+    saved = output_dir / "best_architecture.yaml"
+    if any(row["kind"] == "found" for row in finals.values()) and saved.is_file():
+        recipe = read_recipe(saved)
+        if recipe is not None:
+            return recipe
+    arch, optim = evaluate.training_options(best[0][0].point)
+    return arch.to_dict(), optim.to_dict()
 
 
 def search_identity(job: SearchJob, split: Any) -> dict[str, Any]:

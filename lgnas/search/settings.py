@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lgnas.errors import ConfigError
+from lgnas.models.architecture import MAX_LAYERS
 from lgnas.models.optim import Optim
 from lgnas.search.executor import ExecutorSettings, executor_settings
 from lgnas.search.loop import Budget
@@ -36,10 +37,11 @@ class SearchSettings:
     """The ``search`` config group (conf/config.yaml documents each key).
 
     Budgets (``trials``, ``seconds``), the retrain (``final_seconds``, ``top_k``,
-    ``baselines``) and ``batch_size`` do not change which trials run, so a search may be
-    resumed with other values; the fields marked :data:`IDENTITY` may not. ``prior`` (earlier
-    searches whose best points are asked first, see :mod:`lgnas.search.prior`) enters the
-    identity through the points it gives (:meth:`SearchJob.identity`), not its paths.
+    ``propagated_layers``, ``baselines``) and ``batch_size`` do not change which trials run, so
+    a search may be resumed with other values; the fields marked :data:`IDENTITY` may not.
+    ``prior`` (earlier searches whose best points are asked first, see
+    :mod:`lgnas.search.prior`) enters the identity through the points it gives
+    (:meth:`SearchJob.identity`), not its paths.
     """
 
     trials: int | None = 16
@@ -55,6 +57,7 @@ class SearchSettings:
     objective: str = field(default="ndcg@20", metadata=IDENTITY)
     objectives: tuple[str, ...] | None = None
     top_k: int = 1
+    propagated_layers: int = 2
     baselines: tuple[str, ...] = ("mf", "lightgcn", "ngcf")
     prior: tuple[str, ...] | None = (AUTO,)
     prior_top: int = 3
@@ -65,6 +68,12 @@ class SearchSettings:
         check_number("search.batch_size", self.batch_size, minimum=1, integer=True)
         check_number("search.fidelity", self.fidelity, minimum=1, integer=True, nullable=True)
         check_number("search.top_k", self.top_k, minimum=0, integer=True)
+        check_number("search.propagated_layers", self.propagated_layers, minimum=0, integer=True)
+        if self.propagated_layers > MAX_LAYERS:
+            raise ConfigError(
+                f"search.propagated_layers={self.propagated_layers}: a model has at most "
+                f"{MAX_LAYERS} layers; choose 0 (off) to {MAX_LAYERS}"
+            )
         for key in ("trial_seconds", "final_seconds"):
             check_number(f"search.{key}", getattr(self, key), minimum=0, nullable=True)
         if self.trials is None and self.seconds is None:

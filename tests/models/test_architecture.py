@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from lgnas.errors import ConfigError
-from lgnas.models.architecture import Architecture, preset
+from lgnas.models.architecture import Architecture, preset, propagated
 
 
 def test_round_trip_through_plain_mapping() -> None:
@@ -45,3 +45,14 @@ def test_bad_values_get_a_clear_error(values: dict, fragment: str) -> None:
 def test_unknown_preset_lists_the_valid_ones() -> None:
     with pytest.raises(ConfigError, match=r"unknown model preset 'ngcf2'.*lightgcn"):
         preset("ngcf2")
+
+
+def test_propagated_keeps_the_embeddings_and_score_under_lightgcn_layers() -> None:
+    mf = Architecture.from_dict({"num_layers": 0, "dim": 128, "score": "cosine"})
+    graph = propagated(mf, 2)
+    assert graph == preset("lightgcn", num_layers=2, dim=128, score="cosine")
+    # Whatever message passing the model had is LightGCN's after.
+    ngcf = preset("ngcf", num_layers=3, dim=32, item_content="meta", fusion="gate")
+    assert propagated(ngcf, 1) == preset(
+        "lightgcn", num_layers=1, dim=32, item_content="meta", fusion="gate"
+    )
