@@ -139,6 +139,19 @@ def test_fit_records_why_training_stopped(train_job, tmp_path: Path) -> None:
     assert saved["stop_reason"] == "time_limit" and saved["still_improving"] is True
 
 
+def test_the_warm_up_holds_patience_for_graph_models_only(train_job) -> None:
+    """The same steep recipe that stops a matrix factorisation early cannot stop a LightGCN
+    before ``eval.warmup`` epochs: only propagation needs the warm-up."""
+    steep = ["dataset=synthetic", "trainer.max_epochs=30", "eval.patience=1", "optim.lr=0.5"]
+    mf = train_job(*steep, "model=mf", "eval.warmup=20")
+    split = prepare_dataset(mf.dataset, seed=0)
+    result = fit(mf.architecture, mf.optim, split, mf.train, test=False)
+    assert result.stop_reason == "early_stop" and result.epochs < 20
+    graph = train_job(*steep, "model=lightgcn", "model.arch.num_layers=1", "eval.warmup=20")
+    result = fit(graph.architecture, graph.optim, split, graph.train, test=False)
+    assert result.epochs > 20  # no stop during the warm-up, whatever the scores did
+
+
 def test_f1_and_auc_are_evaluated_and_auc_can_drive_early_stopping(train_job) -> None:
     from sklearn.metrics import roc_auc_score
 

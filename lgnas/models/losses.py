@@ -1,7 +1,8 @@
 """Ranking losses: each positive's score against its negatives' scores.
 
-Most losses see sampled negatives; those in :data:`EVERY_ITEM_LOSSES` see the scores of every
-item in the catalogue instead (the module decides which to compute).
+Most losses see the positives' and the sampled negatives' scores; those in
+:data:`EVERY_ITEM_LOSSES` see the scores of every item in the catalogue and the positives'
+item ids instead (the module decides which to compute).
 """
 
 from __future__ import annotations
@@ -41,17 +42,19 @@ def sampled_softmax_loss(pos: Tensor, neg: Tensor) -> Tensor:
     return F.cross_entropy(logits, torch.zeros(len(pos), dtype=torch.long, device=pos.device))
 
 
-def full_softmax_loss(pos: Tensor, every: Tensor) -> Tensor:
+def full_softmax_loss(every: Tensor, positives: Tensor) -> Tensor:
     """Softmax cross-entropy of each positive against the whole catalogue.
 
-    The exact loss that sampled softmax estimates. It costs one ``[B, n_items]`` product per
-    step: cheap for thousands of items (on ml-100k it beats every sampled loss, BENCHMARKS.md).
+    The exact loss that sampled softmax estimates: ``logsumexp(s) - s⁺`` over every item's
+    score ``s``. It costs one ``[B, n_items]`` product per step: cheap for thousands of
+    items (on ml-100k it beats every sampled loss, BENCHMARKS.md). Computed as
+    ``cross_entropy``, whose fused softmax makes it ~1.5x faster than the formula.
 
     Args:
-        pos: Scores of the positives, ``[B]``.
-        every: Scores of every item, ``[B, n_items]`` (the positive among them).
+        every: Scores of every item, ``[B, n_items]``.
+        positives: Each row's positive item id, ``[B]`` (its score is in ``every``).
     """
-    return (torch.logsumexp(every, dim=1) - pos).mean()
+    return F.cross_entropy(every, positives)
 
 
 LOSSES: dict[str, Callable[[Tensor, Tensor], Tensor]] = {
@@ -60,7 +63,7 @@ LOSSES: dict[str, Callable[[Tensor, Tensor], Tensor]] = {
     "softmax": sampled_softmax_loss,
     "full_softmax": full_softmax_loss,
 }
-# Losses whose second argument is the scores of every item, not of the sampled negatives.
+# Losses of every item's scores and the positives' ids, not of positive and negative scores.
 EVERY_ITEM_LOSSES = frozenset({"full_softmax"})
 
 

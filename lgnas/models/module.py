@@ -156,10 +156,14 @@ class RecommenderModule(RepresentationModule):
         users, pos, neg = batch
         user_rep, item_rep = self.model()
         u = rows(user_rep, users)
-        pos_scores = (u * rows(item_rep, pos)).sum(-1)
-        neg_scores = u @ item_rep.T if self.scores_every_item else sampled_scores(u, item_rep, neg)
         tau = self.hparams.temperature
-        loss = self.loss_fn(pos_scores / tau, neg_scores / tau)
+        if tau != 1.0:  # every score over τ: one [B, d] division, not one per score
+            u = u / tau
+        if self.scores_every_item:
+            loss = self.loss_fn(u @ item_rep.T, pos)
+        else:
+            pos_scores = (u * rows(item_rep, pos)).sum(-1)
+            loss = self.loss_fn(pos_scores, sampled_scores(u, item_rep, neg))
         return self._add_loss(loss + self.hparams.reg * self.model.batch_l2(users, pos, neg))
 
     def on_train_batch_start(self, batch: tuple[Tensor, Tensor, Tensor], batch_idx: int) -> None:

@@ -107,8 +107,10 @@ def fit(
     monitor = f"val/{evaluation.monitor}"
     mode = "min" if is_minimised(evaluation.monitor) else "max"
     best = BestWeights(monitor, mode=mode)
+    # Only propagation starts from a popularity-like ranking whose score dips first.
+    warmup = evaluation.warmup if architecture.num_layers else 0
     stopper = WarmupEarlyStopping(
-        warmup=evaluation.warmup, monitor=monitor, mode=mode, patience=evaluation.patience
+        warmup=warmup, monitor=monitor, mode=mode, patience=evaluation.patience
     )
     trainer_args: dict[str, Any] = dict(settings.trainer)
     if max_epochs is not None:

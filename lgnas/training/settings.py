@@ -34,8 +34,9 @@ class EvalSettings:
             own direction (:func:`lgnas.trials.is_minimised`).
         batch_size: Users scored per full-ranking batch.
         patience: Validation checks without improvement before training stops.
-        warmup: Epochs before patience starts counting (graph models' validation score dips
-            before it improves).
+        warmup: Epochs before patience starts counting for a model with message passing,
+            whose validation score dips before it improves; one without (matrix
+            factorisation) counts from the first epoch.
     """
 
     metrics: tuple[str, ...] = METRICS
