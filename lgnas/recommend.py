@@ -28,7 +28,7 @@ from lgnas.errors import LgnasError
 from lgnas.models.architecture import Architecture
 from lgnas.models.families import model_from_dict
 from lgnas.models.recommender import GNNRecommender
-from lgnas.report.finals import load_finals
+from lgnas.report.finals import answer_name, load_finals
 
 TITLE_FEATURES = ("title", "movie_title", "name", "item_name")  # item side-table columns
 YEAR_FEATURES = ("release_year", "year")  # shown after a title that lacks it, as GroupLens does
@@ -165,8 +165,7 @@ class Recommender:
 def _answer(run: Path, cfg: DictConfig) -> str:
     """The retrained found model the search chose on validation; ``found-1`` if none is."""
     objective = str(OmegaConf.select(cfg, "search.objective", default="ndcg@20"))
-    finals = load_finals(run, objective)
-    return next((name for name, row in finals.items() if row["kind"] == "found"), "found-1")
+    return answer_name(load_finals(run, objective)) or "found-1"
 
 
 def _run_config(run: Path) -> DictConfig:

@@ -20,7 +20,7 @@ import numpy as np
 import yaml
 
 from lgnas.errors import ConfigError
-from lgnas.report.finals import load_finals
+from lgnas.report.finals import answer_name, load_finals
 from lgnas.report.plots import plot_strategy_progress
 from lgnas.report.trials import comparable, read_trials
 from lgnas.report.write import Comparison, compare_finals
@@ -84,8 +84,8 @@ def _run(journal: Path) -> StrategyRun:
     best = np.maximum.accumulate(values) if values else np.array([])
     objective = str(header.get("objective", "objective"))
     finals = load_finals(journal.parent, objective)
-    answer = next((row for row in finals.values() if row["kind"] == "found"), None)
-    test = answer["test"] if answer else {}
+    answer = answer_name(finals)
+    test = finals[answer]["test"] if answer else {}
     return StrategyRun(
         path=journal.parent,
         dataset=str((header.get("dataset") or {}).get("name", "?")),

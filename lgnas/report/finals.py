@@ -30,6 +30,11 @@ def final_row(kind: str, summary: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def answer_name(finals: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """The first found row's name: the answer, in ``finals`` ordered by :func:`answer_first`."""
+    return next((name for name, row in finals.items() if row.get("kind") == "found"), None)
+
+
 def answer_first(finals: Mapping[str, Mapping[str, Any]], objective: str) -> dict[str, Any]:
     """``finals`` with the search's answer first: of the found rows that trained, the one with
     the best validation ``objective`` after retraining (ties: the earlier row). The rest keep

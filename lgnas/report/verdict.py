@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from lgnas.report.finals import answer_name
 from lgnas.report.write import comparison_headline, epochs_text, stop_text
 
 MAX_LINES = 15
@@ -135,7 +136,7 @@ def verdict_lines(
     """
     lines = [title + (f". {trials_note}" if trials_note else "")]
     lines.append("Found: " + (describe_model(*recipe) if recipe else "nothing (no trial ok)"))
-    shown = {n: f for n, f in finals.items() if n == _first_found(finals) or f["kind"] != "found"}
+    shown = {n: f for n, f in finals.items() if n == answer_name(finals) or f["kind"] != "found"}
     rows = []
     width = max((len(n) for n in shown), default=0)
     for name, final in shown.items():
@@ -155,7 +156,7 @@ def verdict_lines(
     tail.append(f"Report: {run_dir / 'report.md'} (all outputs in {run_dir})")
     if best_file.is_file():
         tail.append("Train it again: " + train_command(run_dir, best_file, dataset, task))
-    answer = _first_found(finals)
+    answer = answer_name(finals)
     found = finals.get(answer) if answer else None
     # lgnas.recommend ranks items with the answer's final model: a ranking model's work.
     if found is not None and "error" not in found and task == "ranking":
@@ -201,7 +202,3 @@ def train_command(run_dir: Path, best_file: Path, dataset: str, task: str = "ran
 
 
 _DATA_OVERRIDES = ("dataset.", "data_dir=")
-
-
-def _first_found(finals: Mapping[str, Mapping[str, Any]]) -> str | None:
-    return next((n for n, f in finals.items() if f.get("kind") == "found"), None)

@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from lgnas.data.splits import Split
-from lgnas.models.architecture import Architecture, propagated
+from lgnas.models.architecture import propagated
 from lgnas.models.families import Model, model_preset
 from lgnas.models.optim import Optim
-from lgnas.report.finals import PROPAGATED, answer_first, final_row
+from lgnas.report.finals import PROPAGATED, answer_first, answer_name, final_row
 from lgnas.report.write import stop_text
 from lgnas.search.evaluator import TrialEvaluator
 from lgnas.search.loop import SearchOutcome
@@ -70,7 +70,7 @@ def retrain_finalists(
         contenders[f"found-{rank}"] = ("found", arch, recipe)
         if rank == 1:  # until the retrains choose the answer
             write_recipe(output_dir / "best_architecture.yaml", arch, recipe)
-            if propagated_layers and isinstance(arch, Architecture) and arch.num_layers == 0:
+            if propagated_layers and arch.num_layers == 0:
                 graph = propagated(arch, propagated_layers)
                 contenders[f"found-1{PROPAGATED}"] = ("found", graph, recipe)
     for baseline in baselines:
@@ -82,7 +82,7 @@ def retrain_finalists(
             kind, arch, recipe, split, settings, max_seconds, folder, name, progress
         )
     finals = answer_first(finals, objective)
-    answer = next((name for name in finals if contenders[name][0] == "found"), None)
+    answer = answer_name(finals)
     if answer is not None:
         _, arch, recipe = contenders[answer]
         write_recipe(output_dir / "best_architecture.yaml", arch, recipe)
