@@ -8,7 +8,14 @@ from lgnas.errors import ConfigError
 from lgnas.space._consumers import split_point, training_keys
 from lgnas.space._dimensions import Categorical, Dimension, Float, Integer
 from lgnas.space._space import Decision, SearchSpace
-from lgnas.space._stages import layer_genes, layer_space, macro_space, single_op_point, with_layer
+from lgnas.space._stages import (
+    layer_genes,
+    layer_space,
+    macro_space,
+    propagated_point,
+    single_op_point,
+    with_layer,
+)
 
 __all__ = [
     "Categorical",
@@ -22,6 +29,7 @@ __all__ = [
     "layer_space",
     "load_space",
     "macro_space",
+    "propagated_point",
     "single_op_point",
     "split_point",
     "training_keys",

@@ -134,3 +134,19 @@ def with_layer(
         return point[dim.name][at] if at is not None else point[dim.name]
 
     return space.build(gene)
+
+
+def propagated_point(space: SearchSpace, point: Mapping[str, Any], layers: int) -> Point | None:
+    """``point``'s recipe (embeddings, item content, score, training) on ``layers`` LightGCN
+    layers of one-node cells: the point :func:`~lgnas.models.architecture.propagated` makes
+    of its architecture. ``None`` where ``space`` cannot hold it (no ``lightgcn`` op, too
+    few layers, a message-passing choice LightGCN needs is missing)."""
+    from lgnas.models.architecture import MESSAGE_PASSING_KEYS, preset  # lazy, as above
+
+    macro = {k: v for k, v in point.items() if k not in MESSAGE_PASSING_KEYS}
+    try:
+        graph = preset("lightgcn", num_layers=layers).to_dict()
+        macro.update({k: v for k, v in graph.items() if k in MESSAGE_PASSING_KEYS})
+        return single_op_point(space, macro)
+    except ConfigError:
+        return None

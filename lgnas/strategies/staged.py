@@ -14,6 +14,7 @@ from lgnas.space import (
     layer_genes,
     layer_space,
     macro_space,
+    propagated_point,
     single_op_point,
     with_layer,
 )
@@ -51,10 +52,15 @@ class StagedSearch(SearchStrategy):
       answered by the current search, which goes on for those candidates: serial searches
       follow the plan exactly; batched ones spend a little more in earlier stages. Asks
       beyond ``trials`` continue the last layer's search.
-    * Stage 2 keeps the ``keep`` best stage-1 models that have layers: a model without
-      message passing (matrix factorisation) has no cell to refine, and stays a contender
-      as it is. If none has layers yet, stage 1 goes on until one has; if the space has no
-      per-layer ``op`` (``tiny``), stage 1 is the whole search.
+    * Stage 2 keeps the ``keep`` best stage-1 models that have layers, and with
+      ``propagate`` the best one without (matrix factorisation) stands in among them as its
+      recipe on ``propagate`` LightGCN layers (:func:`~lgnas.space.propagated_point`, as the
+      finalists' ``search.propagated_layers``): its first candidate is that model itself,
+      and every candidate starts from the factorisation's trained embeddings. Short trials
+      favour factorisations, which converge first (a shipped prior's points are all such),
+      so without a stand-in stage 2 would refine only weaker graph models. The model itself
+      stays a contender as it is. If no model can be refined yet, stage 1 goes on until one
+      can; if the space has no per-layer ``op`` (``tiny``), stage 1 is the whole search.
     * A stage-2 gene that becomes active with nothing to inherit (a ``gat`` layer's ``heads``)
       takes its first choice; a layer's activation and other non-cell genes stay the model's.
     * Points :meth:`enqueue`-d (``search.prior``) are stage-1 candidates; they count toward
@@ -80,6 +86,8 @@ class StagedSearch(SearchStrategy):
         inner: The registered strategy that searches each layer's cell.
         stage1_options: ``stage1``'s constructor options (e.g. ``{population_size: 6}``).
         inner_options: ``inner``'s constructor options.
+        propagate: LightGCN layers under which the best model without message passing
+            stands in for stage 2 (0: none does).
         inherit: Whether stage-2 candidates inherit their parent's weights
             (:attr:`~lgnas.strategies.base.SearchStrategy.inherits_weights`).
         finetune: Stage 3: the found architectures' retrains continue from their trials'
@@ -98,6 +106,7 @@ class StagedSearch(SearchStrategy):
         inner: str = "random",
         stage1_options: dict[str, Any] | None = None,
         inner_options: dict[str, Any] | None = None,
+        propagate: int = 2,
         inherit: bool = True,
         finetune: bool = True,
     ) -> None:
@@ -108,6 +117,7 @@ class StagedSearch(SearchStrategy):
                 "(by default search.trials), so set search.trials"
             )
         _check_at_least(NAME, 1, trials=trials, keep=keep)
+        _check_at_least(NAME, 0, propagate=propagate)
         _check_unit_interval(NAME, "(0, 1]", stage1_share=stage1_share)
         for key, name in (("stage1", stage1), ("inner", inner)):
             if name == NAME:
@@ -115,7 +125,7 @@ class StagedSearch(SearchStrategy):
                     f"{NAME}: strategy.{key}={NAME} would nest stages; choose "
                     "another strategy (genetic, pso, random, ...)"
                 )
-        self.trials, self.keep = int(trials), int(keep)
+        self.trials, self.keep, self.propagate = int(trials), int(keep), int(propagate)
         self.stage1_trials = max(1, round(stage1_share * trials))
         self._inner, self._inner_options = inner, dict(inner_options or {})
         # A space without per-layer ops (tiny) has no layers to refine: stage 1 is all.
@@ -132,6 +142,7 @@ class StagedSearch(SearchStrategy):
         self._routes: dict[int, dict[str, Any]] = {}  # pending: search, inner candidate, fields
         self._stage1_results: list[list[Any]] = []  # [id, point, objective, fidelity], ok ones
         self._models: list[list[Any]] = []  # the kept models, each the best of its pairs so far
+        self._stand_in: int | None = None  # the kept model that is a propagated factorisation
         self._pairs: list[list[int]] = []  # [model, layer] in the order stage 2 searches them
         self._pair = -1  # the pair being searched; -1 in stage 1
         self._pair_budget = self._pair_asked = 0
@@ -153,9 +164,7 @@ class StagedSearch(SearchStrategy):
         if self._pair < 0:
             if self._asked < self.stage1_trials or self._waiting(_STAGE1):
                 return _STAGE1
-            # Matrix factorisation (no layers) has no cell to refine: it competes as it is.
-            layered = (e for e in self._stage1_results if len(e[1].get("op") or ()))
-            self._models = sorted(layered, key=_rank, reverse=True)[: self.keep]
+            self._models = self._kept_models()
             self._pairs = [
                 [model, layer]
                 for model, (_, point, _, _) in enumerate(self._models)
@@ -173,11 +182,33 @@ class StagedSearch(SearchStrategy):
             self._start_pair(self._pair + 1)
         return self._pair + 1
 
+    def _kept_models(self) -> list[list[Any]]:
+        """Stage 1's ``keep`` best models with layers, the stand-in for the best without
+        among them (:attr:`_stand_in` is its index); each ``[id, point, objective,
+        fidelity]``, the id the trial whose weights its candidates start from."""
+        ranked = sorted(self._stage1_results, key=_rank, reverse=True)
+        layered = [e for e in ranked if len(e[1].get("op") or ())]
+        flat = next((e for e in ranked if not len(e[1].get("op") or ())), None)
+        graph = None
+        if flat is not None and self.propagate and self._cells is not None:
+            graph = propagated_point(self.space, flat[1], self.propagate)
+        if graph is not None:
+            layered.append([flat[0], graph, *flat[2:]])
+        models = sorted(layered, key=_rank, reverse=True)[: self.keep]
+        stand_in = [i for i, e in enumerate(models) if e[1] is graph]
+        self._stand_in = stand_in[0] if stand_in else None
+        return models
+
     def _start_pair(self, pair: int) -> None:
         left = max(0, self.trials - self._asked)
         self._pair, self._pair_asked, self._pair_results = pair, 0, []
         self._pair_budget = max(1, left // (len(self._pairs) - pair))
         self._layer_search = self._layer_strategy(pair)
+        model, layer = self._pairs[pair]
+        if model == self._stand_in and layer == 0:  # not trained yet: its own first candidate
+            point = self._models[model][1]
+            cell = {k: _at(point, k, layer) for k in self._cells.names if k in point}
+            self._layer_search.enqueue([cell])
 
     def _finish_pair(self) -> None:
         model = self._pairs[self._pair][0]
@@ -257,6 +288,7 @@ class StagedSearch(SearchStrategy):
             "stage1": self._stage1.state_dict(),
             "stage1_results": self._stage1_results,
             "models": self._models,
+            "stand_in": self._stand_in,
             "pairs": self._pairs,
             "pair": [self._pair, self._pair_budget, self._pair_asked],
             "pair_results": self._pair_results,
@@ -269,6 +301,7 @@ class StagedSearch(SearchStrategy):
         self._routes = {int(i): route for i, route in state["routes"]}
         self._stage1.load_state_dict(state["stage1"])
         self._stage1_results, self._models = state["stage1_results"], state["models"]
+        self._stand_in = state.get("stand_in")  # absent: saved before stand-ins existed
         self._pairs, self._pair_results = state["pairs"], state["pair_results"]
         self._pair, self._pair_budget, self._pair_asked = state["pair"]
         self._layer_search = None
@@ -282,3 +315,9 @@ def _rank(entry: list[Any]) -> tuple[float, float]:
     the objective."""
     _, _, objective, fidelity = entry
     return (math.inf if fidelity is None else fidelity, objective)
+
+
+def _at(point: Point, name: str, layer: int) -> Any:
+    """Gene ``name`` of ``point`` at ``layer`` (a per-layer gene's entry)."""
+    value = point[name]
+    return value[layer] if isinstance(value, list) else value

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from lgnas.errors import ConfigError
-from lgnas.space import load_space
+from lgnas.models.architecture import MESSAGE_PASSING_KEYS, Architecture, propagated
+from lgnas.space import load_space, propagated_point, split_point
 from lgnas.strategies import make_strategy
 from lgnas.testing import synthetic_objective
 from lgnas.trials import Candidate, TrialResult
@@ -93,15 +94,15 @@ def test_a_space_without_per_layer_ops_is_searched_by_stage_1_alone() -> None:
     assert [fields[c.id]["stage"] for c in asked] == [1] * 6
 
 
-def test_stage_2_refines_the_best_models_with_layers_not_matrix_factorisation() -> None:
-    """Matrix factorisation wins stage 1 (here every model without layers scores highest);
-    stage 2 still refines the best two models that have layers to refine."""
+def _factorisation_wins_stage_1(**options) -> tuple:
+    """A staged search on ``default`` where every model without layers scores highest (as
+    the shipped prior's factorisations do in short trials), one of them queued first."""
     space = load_space("default")
-    strategy = make_strategy("staged", space, 0, trials=16, keep=2, stage1_share=0.5)
+    strategy = make_strategy("staged", space, 0, trials=16, keep=2, stage1_share=0.5, **options)
     objective = synthetic_objective(space)
 
     def score(point: dict) -> float:
-        return 10.0 if point["num_layers"] == 0 else objective(point)
+        return 10.0 + point["lr"] if point["num_layers"] == 0 else objective(point)
 
     rng = np.random.default_rng(0)
     mf = next(p for p in (space.sample(rng) for _ in range(100)) if p["num_layers"] == 0)
@@ -114,11 +115,49 @@ def test_stage_2_refines_the_best_models_with_layers_not_matrix_factorisation() 
         asked.append(candidate)
     stage1 = [c for c in asked if fields[c.id]["stage"] == 1]
     assert any(c.point["num_layers"] == 0 for c in stage1)
+    return space, asked, fields, stage1, score
+
+
+def test_without_propagate_stage_2_refines_only_models_with_layers() -> None:
+    _, asked, fields, stage1, score = _factorisation_wins_stage_1(propagate=0)
     layered = sorted((c for c in stage1 if c.point["num_layers"]), key=lambda c: -score(c.point))
     parents = [fields[c.id]["parent"] for c in asked if fields[c.id]["stage"] == 2]
     assert parents and parents[0] == layered[0].id
     assert layered[1].id in parents  # the second kept model is refined too
     assert all(p not in {c.id for c in stage1 if c.point["num_layers"] == 0} for p in parents)
+
+
+def test_the_best_factorisation_stands_in_for_stage_2_on_lightgcn_layers() -> None:
+    """The best model without layers is refined as its recipe on two LightGCN layers: that
+    model is stage 2's first candidate, and its candidates inherit the factorisation's
+    weights; the other kept model is the best with layers of its own."""
+    space, asked, fields, stage1, score = _factorisation_wins_stage_1()
+    flat = max((c for c in stage1 if not c.point["num_layers"]), key=lambda c: score(c.point))
+    layered = max((c for c in stage1 if c.point["num_layers"]), key=lambda c: score(c.point))
+    stage2 = [c for c in asked if fields[c.id]["stage"] == 2]
+    assert stage2[0].point == propagated_point(space, flat.point, 2)
+    assert (fields[stage2[0].id]["parent"], fields[stage2[0].id]["layer"]) == (flat.id, 1)
+    assert stage2[0].point["op"] == ["lightgcn", "lightgcn"]
+    recipe = {k: v for k, v in flat.point.items() if k not in MESSAGE_PASSING_KEYS}
+    for c in stage2:
+        if fields[c.id]["parent"] == flat.id:
+            assert c.point["num_layers"] == 2
+            assert {k: c.point.get(k) for k in recipe} == recipe
+    assert layered.id in {fields[c.id]["parent"] for c in stage2}
+
+
+def test_a_propagated_point_is_the_propagated_architecture() -> None:
+    """The stand-in is the model the finalists' ``found-1-propagated`` retrains."""
+    space = load_space("default")
+    rng = np.random.default_rng(1)
+    for mf in [p for p in (space.sample(rng) for _ in range(300)) if p["num_layers"] == 0][:5]:
+        for layers in (1, 2, 3):
+            graph = propagated_point(space, mf, layers)
+            arch = Architecture.from_dict(split_point(graph)[0])
+            expected = propagated(Architecture.from_dict(split_point(mf)[0]), layers)
+            assert arch == expected
+            assert split_point(graph)[1] == split_point(mf)[1]  # the same training recipe
+    assert propagated_point(space, mf, 5) is None  # the space has at most 4 layers
 
 
 def test_stage_1_learns_from_the_queued_points_and_grafts_their_recipes() -> None:

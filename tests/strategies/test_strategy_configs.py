@@ -22,4 +22,6 @@ def test_the_staged_yaml_mirrors_its_constructor_and_takes_the_search_budget() -
     assert cfg.pop("trials") == "${search.trials}"  # stages are planned from the budget
     params = strategy_params(load_strategy("staged"))
     assert params.pop("trials") == 16  # search.trials' default
+    assert cfg.pop("propagate") == "${search.propagated_layers}"  # as the finalists
+    assert params.pop("propagate") == 2  # search.propagated_layers' default
     assert cfg == params
