@@ -15,6 +15,7 @@ import torch
 from lgnas.data import prepare_dataset
 from lgnas.errors import ConfigError
 from lgnas.models import Architecture
+from lgnas.models.inherit import save_weights
 from lgnas.training import fit, save_result
 from lgnas.training.job import run_training
 
@@ -150,6 +151,21 @@ def test_the_warm_up_holds_patience_for_graph_models_only(train_job) -> None:
     graph = train_job(*steep, "model=lightgcn", "model.arch.num_layers=1", "eval.warmup=20")
     result = fit(graph.architecture, graph.optim, split, graph.train, test=False)
     assert result.epochs > 20  # no stop during the warm-up, whatever the scores did
+
+
+def test_a_fine_tune_has_no_warm_up(train_job, tmp_path) -> None:
+    """Trained weights start past propagation's early dip: a LightGCN continuing from them
+    counts patience from its first epoch, as a staged search's stage 3 does."""
+    steep = ["dataset=synthetic", "trainer.max_epochs=30", "eval.patience=1", "optim.lr=0.5"]
+    graph = train_job(*steep, "model=lightgcn", "model.arch.num_layers=1", "eval.warmup=20")
+    split = prepare_dataset(graph.dataset, seed=0)
+    trained = fit(graph.architecture, graph.optim, split, graph.train, test=False)
+    save_weights(trained.module.model, tmp_path / "start.weights.pt")
+    tuned = fit(
+        graph.architecture, graph.optim, split, graph.train, test=False,
+        init_from=tmp_path / "start.weights.pt",
+    )  # fmt: skip
+    assert tuned.inherited and tuned.stop_reason == "early_stop" and tuned.epochs < 20
 
 
 def test_f1_and_auc_are_evaluated_and_auc_can_drive_early_stopping(train_job) -> None:

@@ -107,8 +107,9 @@ def fit(
     monitor = f"val/{evaluation.monitor}"
     mode = "min" if is_minimised(evaluation.monitor) else "max"
     best = BestWeights(monitor, mode=mode)
-    # Only propagation starts from a popularity-like ranking whose score dips first.
-    warmup = evaluation.warmup if architecture.num_layers else 0
+    # Only propagation from fresh weights starts from a popularity-like ranking whose score
+    # dips first; trained weights (a fine-tune) start past it.
+    warmup = evaluation.warmup if architecture.num_layers and not inherited else 0
     stopper = WarmupEarlyStopping(
         warmup=warmup, monitor=monitor, mode=mode, patience=evaluation.patience
     )
