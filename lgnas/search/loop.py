@@ -300,7 +300,8 @@ class _Batch:
             jobs.append(Job(first, candidate.point, self.fidelity, self.parent(candidate)))
         for job in jobs:
             if self.progress:
-                self.progress.start(self.candidates[job.tag])
+                candidate = self.candidates[job.tag]
+                self.progress.start(candidate, self.fields(candidate))
         for finished in executor.run(jobs):
             result = finished.result
             if self.fidelity is not None and result.fidelity != self.fidelity:
@@ -327,4 +328,5 @@ class _Batch:
         if result.ok and (self.best is None or result.objective > self.best.objective):
             self.best = result
         if self.progress:
-            self.progress.finish(self.candidates[position], result, self.best)
+            candidate = self.candidates[position]
+            self.progress.finish(candidate, result, self.best, self.fields(candidate))

@@ -70,19 +70,29 @@ class SearchProgress:
         """Say what the search is waiting on before its first trial (e.g. Ray starting)."""
         self.progress.update(self.task, info=text)
 
-    def start(self, candidate: Candidate) -> None:
+    def start(self, candidate: Candidate, fields: dict[str, Any] | None = None) -> None:
+        """Show a trial that starts; ``fields`` are what its strategy records of it
+        (:meth:`~lgnas.strategies.SearchStrategy.trial_fields`: a staged search's stage)."""
         summary = ", ".join(f"{k}={v}" for k, v in list(candidate.point.items())[:4])
-        self._show_trial(f"trial {candidate.id}: {summary}")
+        self._show_trial(f"{_trial(candidate, fields)}: {summary}")
 
-    def finish(self, candidate: Candidate, result: TrialResult, best: TrialResult | None) -> None:
-        """Count a finished trial; ``best`` is the best result so far (``None``: none ok)."""
+    def finish(
+        self,
+        candidate: Candidate,
+        result: TrialResult,
+        best: TrialResult | None,
+        fields: dict[str, Any] | None = None,
+    ) -> None:
+        """Count a finished trial; ``best`` is the best result so far (``None``: none ok),
+        ``fields`` as in :meth:`start`."""
         self.finished += 1
         self.trial_seconds += float(result.cost.get("seconds", 0.0))
         if best is None or best.objective is None:
             self.best = "-"
         else:  # an objective is a utility: shown as the metric's value
             self.best = f"{self.objective}={metric_utility(self.objective, best.objective):.4f}"
-        status = "" if result.ok else f"trial {candidate.id} failed: {result.error}"
+        trial = _trial(candidate, fields)
+        status = "" if result.ok else f"{trial} failed: {result.error}"
         self.progress.update(self.task, advance=1, count=self._count(), left=self._left())
         self._show_trial(status)
         if self.plain:
@@ -90,7 +100,7 @@ class SearchProgress:
             value = (
                 status
                 if not result.ok
-                else f"trial {candidate.id}: {self.objective}="
+                else f"{trial}: {self.objective}="
                 f"{metric_utility(self.objective, float(result.objective)):.4f}"
             )
             more = self.total is None or self.finished < self.total
@@ -140,6 +150,18 @@ class SearchProgress:
         if self.budget_seconds is not None:
             bounds.append(max(self.budget_seconds - self.trial_seconds, 0.0))
         return f"~{_clock(min(bounds))} left" if bounds else ""
+
+
+def _trial(candidate: Candidate, fields: dict[str, Any] | None) -> str:
+    """``trial 9``, with its stage where the strategy records one: ``trial 9 (stage 2,
+    layer 2 of trial 8)``."""
+    fields = fields or {}
+    if fields.get("stage") is None:
+        return f"trial {candidate.id}"
+    where = f"stage {fields['stage']}"
+    if fields.get("layer") is not None:
+        where += f", layer {fields['layer']} of trial {fields.get('parent')}"
+    return f"trial {candidate.id} ({where})"
 
 
 class RetrainProgress(L.Callback):

@@ -59,6 +59,25 @@ def test_without_a_terminal_each_trial_and_retrain_is_logged(caplog) -> None:
         ]
 
 
+def test_a_staged_trial_shows_its_stage_and_the_layer_it_refines(caplog) -> None:
+    """The strategy's fields (a staged search's) name where each trial is in the search."""
+    screen = console()
+    with caplog.at_level("INFO", logger="lgnas.search.progress"):
+        with SearchProgress(2, "ndcg@20", console=screen) as progress:
+            first, second = Candidate(0, {"dim": 64}), Candidate(1, {"dim": 64})
+            result = TrialResult(objective=0.25, cost={"seconds": 10.0})
+            progress.start(first, {"stage": 1, "parent": None})
+            progress.finish(first, result, result, {"stage": 1, "parent": None})
+            refined = {"stage": 2, "parent": 0, "layer": 2}
+            progress.start(second, refined)
+            shown = progress.progress.tasks[0].fields["info"]  # the bar's running trial
+            assert shown.endswith("trial 1 (stage 2, layer 2 of trial 0): dim=64")
+            progress.finish(second, result, result, refined)
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines[0].startswith("trial 0 (stage 1): ndcg@20=0.2500 (1/2 trials")
+    assert lines[1].startswith("trial 1 (stage 2, layer 2 of trial 0): ndcg@20=0.2500")
+
+
 def test_a_retrain_line_shows_the_model_its_epoch_and_best_score(train_job) -> None:
     job = train_job("dataset=synthetic", "model=mf", "trainer.max_epochs=2")
     split = prepare_dataset(job.dataset, seed=0)
