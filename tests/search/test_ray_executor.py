@@ -178,6 +178,35 @@ def test_ray_finds_the_same_trials_as_serial_for_the_same_seed(
     assert parallel == serial
 
 
+def test_a_staged_search_on_ray_inherits_and_finds_what_serial_does(
+    tmp_path: Path, small_search_cfg
+) -> None:
+    """Stage-2 candidates on Ray workers start from their parents' weights, read from the
+    run directory, exactly as in one process: the same trials, scores and tensors copied."""
+    job, split = small_search_cfg
+    space = load_space("cells")
+    runs = {}
+    for name, executor in {
+        "serial": SerialExecutor(),
+        "ray": RayExecutor(RaySettings(cpus_per_trial=1, gpus_per_trial=1)),
+    }.items():
+        weights = tmp_path / name / "checkpoints"
+        evaluate = TrialEvaluator(job.optim, job.train, split, "ndcg@20", weights_dir=weights)
+        journal = Journal(tmp_path / name / "journal.jsonl", {"seed": 0})
+        strategy = make_strategy("staged", space, seed=0, trials=6, keep=1, stage1_share=0.5)
+        runs[name] = run_search(
+            strategy, space, evaluate, journal, Budget(trials=6), batch_size=1, fidelity=1,
+            executor=executor,
+        )  # fmt: skip
+    serial, parallel = (
+        [(c.point, r.objective, r.cost.get("inherited")) for c, r in runs[k].trials]
+        for k in ("serial", "ray")
+    )
+    assert all(r.ok for _, r in runs["ray"].trials)
+    assert parallel == serial
+    assert sum(1 for _, _, inherited in serial if inherited) >= 2  # stage 2 inherited
+
+
 def parent_epochs(point: dict, fidelity: int | None, parent: Parent | None = None) -> TrialResult:
     """Scores the fidelity of the parent it was handed (0: none)."""
     return TrialResult(objective=float(parent.fidelity if parent else 0), fidelity=fidelity)
