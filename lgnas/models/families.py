@@ -20,11 +20,13 @@ Model = Architecture | GraphFilter
 FILTER_PRESETS: dict[str, dict[str, Any]] = {
     # GF-CF (Shen et al., CIKM 2021): alpha and rank chosen on validation from the grids.
     "gfcf": {},
+    # BSPM (Choi et al., SIGIR 2023): GF-CF, then one sharpening step, its length chosen too.
+    "bspm": {"sharpen": (0.0, 0.25, 0.5, 0.75, 1.0)},
 }
 
 
 def model_preset(name: str, **overrides: Any) -> Model:
-    """A published model by name (a GNN preset or ``gfcf``), some fields overridden."""
+    """A published model by name (a GNN preset, ``gfcf`` or ``bspm``), some fields overridden."""
     if name in FILTER_PRESETS:
         return GraphFilter.from_dict({**FILTER_PRESETS[name], **overrides})
     if name not in PRESETS:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from lgnas.errors import ConfigError
 
@@ -34,20 +34,34 @@ def _grid(key: str, value: Any, kind: type, minimum: float) -> tuple[Any, ...]:
     return tuple(sorted({kind(v) for v in values}))
 
 
+class GridPoint(NamedTuple):
+    """One filter of a grid: what validation chooses among."""
+
+    alpha: float
+    rank: int
+    sharpen: float = 0.0
+
+
 @dataclass(frozen=True)
 class GraphFilter:
-    """GF-CF (Shen et al., CIKM 2021): a linear item-item filter plus an ideal low-pass one.
+    """GF-CF (Shen et al., CIKM 2021), optionally sharpened as in BSPM (Choi et al., SIGIR 2023).
 
-    Scores ``s_u = r_u (R̃ᵀR̃ + α D_I^{-1/2} V_k V_kᵀ D_I^{1/2})`` with ``R̃`` the
-    degree-normalised training matrix and ``V_k`` its top ``k`` right singular vectors (see
-    :class:`~lgnas.models.filter_recommender.GraphFilterRecommender`). Nothing is trained:
-    ``alpha`` and ``rank`` each take one value or a grid, and the fit keeps the pair that
-    scores best on validation. The paper uses ``alpha=0.3``, ``rank=256`` on its three
-    datasets, chosen without a validation split; here the grid is searched on validation.
+    With ``P̃ = R̃ᵀR̃``, ``R̃`` the degree-normalised training matrix and ``V_k`` its top
+    ``k`` right singular vectors, GF-CF scores ``x_u = r_u (P̃ + α D_I^{-1/2} V_k V_kᵀ
+    D_I^{1/2})``: a linear item-item filter (blurring) plus an ideal low-pass one. BSPM
+    then sharpens the blurred scores by the reverse heat equation ``dx/dt = -x P̃``; here
+    one Euler step of length ``sharpen``, ``s_u = x_u (I - sharpen · P̃)``, which removes
+    part of what every item shares with its neighbourhood (0: GF-CF itself). See
+    :class:`~lgnas.models.filter_recommender.GraphFilterRecommender`. Nothing is trained:
+    ``alpha``, ``rank`` and ``sharpen`` each take one value or a grid, and the fit keeps the
+    point that scores best on validation. The GF-CF paper uses ``alpha=0.3``, ``rank=256``
+    on its three datasets, chosen without a validation split; here the grid is searched on
+    validation.
 
     Attributes:
         alpha: Weight of the ideal low-pass filter (0: the linear filter alone).
         rank: ``k``, the singular vectors the low-pass filter keeps.
+        sharpen: Length of the sharpening step (0: none, GF-CF).
         power_iterations: Power iterations of the randomised truncated SVD.
         oversample: Extra columns of the randomised SVD beyond the largest ``rank``; they
             make its top ``rank`` vectors accurate and are then dropped.
@@ -59,6 +73,7 @@ class GraphFilter:
 
     alpha: tuple[float, ...] | float = (0.0, 0.1, 0.3, 0.5, 1.0)
     rank: tuple[int, ...] | int = (32, 64, 128, 256, 512, 1024)
+    sharpen: tuple[float, ...] | float = (0.0,)
     power_iterations: int = 4
     oversample: int = 32
     refit: bool = False
@@ -68,6 +83,7 @@ class GraphFilter:
     def __post_init__(self) -> None:
         object.__setattr__(self, "alpha", _grid("alpha", self.alpha, float, 0.0))
         object.__setattr__(self, "rank", _grid("rank", self.rank, int, 1))
+        object.__setattr__(self, "sharpen", _grid("sharpen", self.sharpen, float, 0.0))
         for key in ("power_iterations", "oversample"):
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -76,20 +92,21 @@ class GraphFilter:
             raise ConfigError(f"graph filter key 'refit': {self.refit!r} must be true or false")
 
     @property
-    def grid(self) -> list[tuple[float, int]]:
-        """Every ``(alpha, rank)`` pair, by rank then alpha: on a tie the first one (the
-        smallest filter) is kept. ``alpha=0`` ignores the rank, so it comes once, with the
-        smallest."""
+    def grid(self) -> list[GridPoint]:
+        """Every ``(alpha, rank, sharpen)`` point, by rank, then alpha, then sharpen: on a
+        tie the first one (the smallest, least sharpened filter) is kept. ``alpha=0``
+        ignores the rank, so it comes once per sharpen value, with the smallest rank."""
         return [
-            (alpha, rank)
+            GridPoint(alpha, rank, sharpen)
             for rank in self.rank
             for alpha in self.alpha
             if alpha > 0 or rank == self.rank[0]
+            for sharpen in self.sharpen
         ]
 
-    def chosen(self, alpha: float, rank: int) -> GraphFilter:
-        """This filter with its grids narrowed to one pair (what a fit selected)."""
-        return dataclasses.replace(self, alpha=alpha, rank=rank)
+    def chosen(self, point: GridPoint) -> GraphFilter:
+        """This filter with its grids narrowed to one point (what a fit selected)."""
+        return dataclasses.replace(self, **point._asdict())
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> GraphFilter:

@@ -1,7 +1,8 @@
-"""Fit a training-free graph filter: compute it, choose its grid pair on validation, test once.
+"""Fit a training-free graph filter: compute it, choose its grid point on validation, test once.
 
 The filter has no epochs: what a trained model's fit spends on training, this one spends
-on a truncated SVD and on scoring every ``(alpha, rank)`` pair of the grid on validation.
+on a truncated SVD and on scoring every ``(alpha, rank, sharpen)`` point of the grid on
+validation.
 Ranking goes through :func:`~lgnas.models.module.rank_batch` over the same evaluation
 batches as trained models (training items masked; at test time validation items too), so
 its metrics compare with theirs as they are.
@@ -24,13 +25,13 @@ from lgnas.data.splits import Split
 from lgnas.errors import ConfigError
 from lgnas.metrics import RankingMetrics
 from lgnas.models.filter_recommender import GraphFilterRecommender
-from lgnas.models.graph_filter import GraphFilter
+from lgnas.models.graph_filter import GraphFilter, GridPoint
 from lgnas.models.module import rank_batch
 from lgnas.training.result import TrainResult
 from lgnas.training.settings import EvalSettings, TrainSettings
 
 GRID_FILE = "graph_filter_grid.csv"
-"""Every grid pair's validation metrics, written into the fit's ``log_dir``."""
+"""Every grid point's validation metrics, written into the fit's ``log_dir``."""
 
 
 class GraphFilterModule(nn.Module):
@@ -50,13 +51,13 @@ def fit_graph_filter(
     test: bool = True,
     log_dir: Path | None = None,
 ) -> TrainResult:
-    """Compute ``spec``'s filter on ``split.train``; keep the grid pair best on validation.
+    """Compute ``spec``'s filter on ``split.train``; keep the grid point best on validation.
 
-    Validation picks ``(alpha, rank)`` by ``eval.monitor`` (the first of equals in
-    :attr:`GraphFilter.grid` order); the test split is scored once, with that pair only,
+    Validation picks ``(alpha, rank, sharpen)`` by ``eval.monitor`` (the first of equals in
+    :attr:`GraphFilter.grid` order); the test split is scored once, with that point only,
     and never with ``test=False``; with ``spec.refit`` by the chosen filter rebuilt from
     training and validation. ``train_seconds`` covers the SVDs and the grid's validation.
-    With ``trainer.logger`` on and a ``log_dir``, every pair's validation metrics go to
+    With ``trainer.logger`` on and a ``log_dir``, every point's validation metrics go to
     :data:`GRID_FILE` there. The filter runs in this process on the CPU (``trainer``
     settings other than ``logger`` do not apply).
 
@@ -64,7 +65,7 @@ def fit_graph_filter(
     serves small data too.
 
     Raises:
-        ConfigError: The grid has several pairs but the split no validation users, or
+        ConfigError: The grid has several points but the split no validation users, or
             every rank exceeds what the data allows.
     """
     torch.set_num_threads(settings.threads)
@@ -74,11 +75,12 @@ def fit_graph_filter(
     grid = _feasible(spec.grid, min(split.train.num_users, split.train.num_items))
     if len(grid) > 1 and not len(split.valid.user):
         raise ConfigError(
-            f"the graph filter's {len(grid)} (alpha, rank) pairs are chosen on validation, but "
-            "the dataset's split has no validation interactions; give one model.arch.alpha "
-            "and one model.arch.rank, or a split with validation"
+            f"the graph filter's {len(grid)} (alpha, rank, sharpen) points are chosen on "
+            "validation, but the dataset's split has no validation interactions; give one "
+            "model.arch.alpha, one model.arch.rank and one model.arch.sharpen, or a split "
+            "with validation"
         )
-    rank = max((k for alpha, k in grid if alpha > 0), default=0)
+    rank = max((point.rank for point in grid if point.alpha > 0), default=0)
 
     def computed(parts: list[Interactions], rank: int) -> GraphFilterRecommender:
         return GraphFilterRecommender(
@@ -89,10 +91,11 @@ def fit_graph_filter(
     valid = _evaluate(model, data.val_dataloader(), grid, evaluation, "val/")
     monitor = f"val/{evaluation.monitor}"
     best = max(range(len(grid)), key=lambda n: (valid[n][monitor], -n))
-    alpha, rank = grid[best]
-    model.keep(rank if alpha > 0 else 0)
+    chosen = grid[best]
+    rank = chosen.rank if chosen.alpha > 0 else 0
+    model.keep(rank)
     if spec.refit and test:
-        model = computed([split.train, split.valid], rank if alpha > 0 else 0)
+        model = computed([split.train, split.valid], rank)
     seconds = time.perf_counter() - start
     tested = {}
     if test:
@@ -100,7 +103,7 @@ def fit_graph_filter(
     if log_dir is not None and settings.trainer.get("logger"):
         _write_grid(Path(log_dir) / GRID_FILE, grid, valid)
     return TrainResult(
-        architecture=spec.chosen(alpha, rank),
+        architecture=spec.chosen(chosen),
         valid=valid[best],
         test=tested,
         best_epoch=None,
@@ -113,12 +116,12 @@ def fit_graph_filter(
     )
 
 
-def _feasible(grid: list[tuple[float, int]], limit: int) -> list[tuple[float, int]]:
-    """The pairs whose rank the data allows (at most ``min(users, items)``), so one grid
-    serves data of any size; refused if no pair is left."""
-    kept = [(alpha, rank) for alpha, rank in grid if alpha == 0 or rank <= limit]
+def _feasible(grid: list[GridPoint], limit: int) -> list[GridPoint]:
+    """The points whose rank the data allows (at most ``min(users, items)``), so one grid
+    serves data of any size; refused if no point is left."""
+    kept = [point for point in grid if point.alpha == 0 or point.rank <= limit]
     if not kept:
-        ranks = sorted({rank for _, rank in grid})
+        ranks = sorted({point.rank for point in grid})
         raise ConfigError(
             f"every graph filter rank {ranks} exceeds min(users, items) = {limit} of this "
             "data; give model.arch.rank a smaller value"
@@ -134,25 +137,25 @@ def _feasible(grid: list[tuple[float, int]], limit: int) -> list[tuple[float, in
 def _evaluate(
     model: GraphFilterRecommender,
     batches: Iterable[tuple[Tensor, ...]],
-    grid: Sequence[tuple[float, int]],
+    grid: Sequence[GridPoint],
     evaluation: EvalSettings,
     prefix: str,
 ) -> list[dict[str, float]]:
-    """Each grid pair's metrics over ``batches``; the batch's shared parts computed once."""
+    """Each grid point's metrics over ``batches``; the batch's shared parts computed once."""
     metrics = [RankingMetrics(evaluation.metrics, evaluation.ks, prefix=prefix) for _ in grid]
     for batch in batches:
-        for pair_metrics, (_, scores) in zip(metrics, model.scores_over_grid(batch[0], grid)):
-            rank_batch(scores, batch, pair_metrics)
+        for point_metrics, (_, scores) in zip(metrics, model.scores_over_grid(batch[0], grid)):
+            rank_batch(scores, batch, point_metrics)
     return [{k: float(v) for k, v in m.compute().items()} for m in metrics]
 
 
 def _write_grid(
-    path: Path, grid: Sequence[tuple[float, int]], valid: Sequence[dict[str, float]]
+    path: Path, grid: Sequence[GridPoint], valid: Sequence[dict[str, float]]
 ) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     keys = sorted(valid[0])
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["alpha", "rank", *keys])
-        for (alpha, rank), metrics in zip(grid, valid):
-            writer.writerow([alpha, rank, *(f"{metrics[k]:.6f}" for k in keys)])
+        writer.writerow([*GridPoint._fields, *keys])
+        for point, metrics in zip(grid, valid):
+            writer.writerow([*point, *(f"{metrics[k]:.6f}" for k in keys)])

@@ -1,4 +1,5 @@
-"""GF-CF: batched sparse scores against the dense formula; the spec, its grid and its files."""
+"""GF-CF and BSPM: batched sparse scores against the dense formula; the spec, its grid and
+its files."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from lgnas.errors import ConfigError
 from lgnas.models.architecture import Architecture
 from lgnas.models.families import model_from_dict, model_preset
 from lgnas.models.filter_recommender import GraphFilterRecommender
-from lgnas.models.graph_filter import GraphFilter
+from lgnas.models.graph_filter import GraphFilter, GridPoint
 
 USERS, ITEMS = 20, 30
 
@@ -26,8 +27,11 @@ def train() -> Interactions:
     return Interactions(user, item, None, None, ids[:USERS], ids[:ITEMS])
 
 
-def _dense_filter(train: Interactions, vectors: torch.Tensor, alpha: float) -> torch.Tensor:
-    """``R (R̃ᵀR̃ + α D_I^{-1/2} V Vᵀ D_I^{1/2})`` in float64, every matrix dense."""
+def _dense_filter(
+    train: Interactions, vectors: torch.Tensor, alpha: float, sharpen: float = 0.0
+) -> torch.Tensor:
+    """``R (P̃ + α D_I^{-1/2} V Vᵀ D_I^{1/2}) (I - σ P̃)``, ``P̃ = R̃ᵀR̃``, in float64, every
+    matrix dense."""
     rows = torch.zeros(USERS, ITEMS, dtype=torch.float64)
     rows[train.user, train.item] = 1.0
     user_degree, item_degree = rows.sum(1), rows.sum(0)
@@ -36,19 +40,24 @@ def _dense_filter(train: Interactions, vectors: torch.Tensor, alpha: float) -> t
     )
     normalised = torch.diag(user_root) @ rows @ torch.diag(item_root)
     ideal = torch.diag(item_root) @ vectors @ vectors.T @ torch.diag(item_degree.sqrt())
-    return rows @ (normalised.T @ normalised + alpha * ideal)
+    linear = normalised.T @ normalised
+    sharpening = torch.eye(ITEMS, dtype=torch.float64) - sharpen * linear
+    return rows @ (linear + alpha * ideal) @ sharpening
 
 
 def test_batched_sparse_scores_equal_the_dense_formula(train: Interactions) -> None:
     model = GraphFilterRecommender([train], rank=8, dtype=torch.float64)
     users = torch.tensor([0, 3, 5, 19, 7])
-    for alpha, rank in [(0.0, 8), (0.3, 4), (1.0, 8)]:
-        expected = _dense_filter(train, model.singular_vectors[:, :rank], alpha)[users]
-        torch.testing.assert_close(model.scores(users, alpha, rank), expected, rtol=0, atol=1e-13)
-    grid = [(0.0, 4), (0.5, 4), (0.2, 8)]
-    for (alpha, rank), scores in model.scores_over_grid(users, grid):
-        assert torch.equal(scores, model.scores(users, alpha, rank))  # shared parts, same sums
-    assert model.scores(users, 1.0, 8)[3].abs().max() == 0  # no training item, no signal
+    for point in [(0.0, 8, 0.0), (0.3, 4, 0.0), (1.0, 8, 0.0), (0.0, 8, 0.5), (0.3, 4, 1.5)]:
+        expected = _dense_filter(train, model.singular_vectors[:, : point[1]], *point[::2])
+        torch.testing.assert_close(model.scores(users, *point)[:, :], expected[users], rtol=0, atol=1e-13)
+    grid = [GridPoint(0.0, 4), GridPoint(0.0, 4, 0.5), GridPoint(0.5, 4, 1.0), GridPoint(0.2, 8)]
+    for point, scores in model.scores_over_grid(users, grid):
+        assert torch.equal(scores, model.scores(users, *point))  # shared parts, same sums
+    assert model.scores(users, 1.0, 8, 0.5)[3].abs().max() == 0  # no training item, no signal
+    # Sharpening changes the ranking, not only the scale: it moves items past each other.
+    plain, sharpened = model.scores(users, 0.3, 8), model.scores(users, 0.3, 8, 1.0)
+    assert not torch.equal(plain[:3].argsort(dim=1), sharpened[:3].argsort(dim=1))
 
 
 def test_singular_vectors_are_the_top_right_singular_subspace(train: Interactions) -> None:
@@ -82,20 +91,27 @@ def test_a_rank_beyond_the_data_is_refused(train: Interactions) -> None:
 def test_keep_drops_the_vectors_past_the_chosen_rank(train: Interactions) -> None:
     model = GraphFilterRecommender([train], rank=8, dtype=torch.float64)
     users = torch.arange(USERS)
-    expected = model.scores(users, 0.3, 4)
+    expected, sharpened = model.scores(users, 0.3, 4), model.scores(users, 0.3, 4, 0.5)
     model.keep(4)
     assert model.rank == 4 and model.state_dict()["singular_vectors"].shape == (ITEMS, 4)
     assert torch.equal(model.scores(users, 0.3, 4), expected)
+    torch.testing.assert_close(model.scores(users, 0.3, 4, 0.5), sharpened, rtol=0, atol=1e-12)
     with pytest.raises(ConfigError, match="rank 8 exceeds the 4 computed"):
         model.scores(users, 0.3, 8)
 
 
 def test_the_grid_goes_by_rank_and_tries_alpha_zero_once() -> None:
     spec = GraphFilter(alpha=[0.3, 0.0], rank=[128, 64])
-    assert spec.alpha == (0.0, 0.3) and spec.rank == (64, 128)
-    assert spec.grid == [(0.0, 64), (0.3, 64), (0.3, 128)]
-    chosen = spec.chosen(0.3, 128)
-    assert chosen.grid == [(0.3, 128)] and chosen.power_iterations == spec.power_iterations
+    assert spec.alpha == (0.0, 0.3) and spec.rank == (64, 128) and spec.sharpen == (0.0,)
+    assert spec.grid == [(0.0, 64, 0.0), (0.3, 64, 0.0), (0.3, 128, 0.0)]
+    chosen = spec.chosen(GridPoint(0.3, 128))
+    assert chosen.grid == [(0.3, 128, 0.0)] and chosen.power_iterations == spec.power_iterations
+    sharpened = GraphFilter(alpha=[0.0, 0.3], rank=[64, 128], sharpen=[0.5, 0.0])
+    assert sharpened.grid == [
+        (0.0, 64, 0.0), (0.0, 64, 0.5), (0.3, 64, 0.0), (0.3, 64, 0.5), (0.3, 128, 0.0),
+        (0.3, 128, 0.5),
+    ]  # fmt: skip
+    assert sharpened.chosen(GridPoint(0.3, 64, 0.5)).to_dict()["sharpen"] == 0.5
 
 
 def test_a_graph_filter_round_trips_through_a_plain_mapping() -> None:
@@ -105,6 +121,9 @@ def test_a_graph_filter_round_trips_through_a_plain_mapping() -> None:
     assert plain["alpha"] == [0.1, 0.3]
     assert model_from_dict(plain) == spec
     assert model_preset("gfcf", rank=[32]) == GraphFilter(rank=32)
+    assert model_preset("bspm").sharpen != (0.0,) and model_preset("gfcf").sharpen == (0.0,)
+    # A filter saved before sharpening existed reads back as GF-CF.
+    assert model_from_dict({"family": "graph_filter", "rank": 64}).sharpen == (0.0,)
     assert model_from_dict({"num_layers": 2}) == Architecture(num_layers=2)
     assert model_preset("mf") == Architecture(num_layers=0)
 
@@ -116,6 +135,7 @@ def test_a_graph_filter_round_trips_through_a_plain_mapping() -> None:
         ({"family": "graph_filter", "rank": [64, 0]}, "'rank': 0 must be an integer >= 1"),
         ({"family": "graph_filter", "rank": []}, "'rank' is an empty list"),
         ({"family": "graph_filter", "rank": 1.5}, "'rank': 1.5 must be an integer"),
+        ({"family": "graph_filter", "sharpen": [0, -1]}, "'sharpen': -1 must be a number >= 0"),
         ({"family": "graph_filter", "dim": 64}, "unknown graph filter key\\(s\\) \\['dim'\\]"),
         ({"family": "graph_filter", "refit": "yes"}, "'refit': 'yes' must be true or false"),
         ({"family": "svd", "rank": 8}, "unknown model family 'svd'"),
@@ -126,6 +146,6 @@ def test_bad_graph_filter_values_are_refused_by_key(values: dict, message: str) 
         model_from_dict(values)
 
 
-def test_an_unknown_preset_lists_the_graph_filter_too() -> None:
-    with pytest.raises(ConfigError, match="'gfcf', 'lightgcn'"):
+def test_an_unknown_preset_lists_the_graph_filters_too() -> None:
+    with pytest.raises(ConfigError, match="'bspm', 'fm', 'gfcf', 'lightgcn'"):
         model_preset("svd")

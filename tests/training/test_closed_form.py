@@ -17,7 +17,7 @@ from lgnas.data.interactions import Interactions
 from lgnas.data.splits import Split, split_random
 from lgnas.errors import ConfigError
 from lgnas.models.filter_recommender import GraphFilterRecommender
-from lgnas.models.graph_filter import GraphFilter
+from lgnas.models.graph_filter import GraphFilter, GridPoint
 from lgnas.training import TrainSettings
 from lgnas.training.closed_form import GRID_FILE, fit_graph_filter
 from lgnas.training.job import run_training
@@ -61,11 +61,11 @@ def _prefixed(metrics: dict[str, float], prefix: str) -> dict[str, float]:
 
 
 def test_metrics_equal_brute_force_ranking_with_seen_items_masked(split, tmp_path) -> None:
-    spec = GraphFilter(alpha=[0.0, 0.5, 2.0], rank=[2, 6])
+    spec = GraphFilter(alpha=[0.0, 0.5, 2.0], rank=[2, 6], sharpen=[0.0, 0.7])
     result = fit_graph_filter(spec, split, SETTINGS, log_dir=tmp_path)
-    alpha, rank = result.architecture.alpha[0], result.architecture.rank[0]
+    (chosen,) = result.architecture.grid
     users = torch.arange(split.train.num_users)
-    scores = result.module.model.scores(users, alpha, rank).double().numpy()
+    scores = result.module.model.scores(users, *chosen).double().numpy()
     valid = _brute_force(scores, [split.train], split.valid)
     assert result.valid == pytest.approx(_prefixed(valid, "val/"), abs=1e-6)
     # At test time validation items are masked too (the filter still reads training rows).
@@ -75,24 +75,25 @@ def test_metrics_equal_brute_force_ranking_with_seen_items_masked(split, tmp_pat
     unmasked = _brute_force(scores, [], split.valid)
     assert unmasked[f"ndcg@{K}"] < valid[f"ndcg@{K}"] - 0.05
 
-    # The grid file shows every pair's validation metrics (all scored in one pass over the
-    # batches), and the chosen pair is the best of them.
+    # The grid file shows every point's validation metrics (all scored in one pass over the
+    # batches), and the chosen point is the best of them.
     with (tmp_path / GRID_FILE).open() as handle:
         rows = list(csv.DictReader(handle))
-    assert [(float(r["alpha"]), int(r["rank"])) for r in rows] == spec.grid
+    points = [GridPoint(float(r["alpha"]), int(r["rank"]), float(r["sharpen"])) for r in rows]
+    assert points == spec.grid and len(points) == 10
     full = GraphFilterRecommender([split.train], 6, seed=SETTINGS.seed)  # the fit's SVD again
-    for row in rows:
-        pair = full.scores(users, float(row["alpha"]), int(row["rank"])).double().numpy()
-        expected = _prefixed(_brute_force(pair, [split.train], split.valid), "val/")
+    for row, point in zip(rows, points):
+        scored = full.scores(users, *point).double().numpy()
+        expected = _prefixed(_brute_force(scored, [split.train], split.valid), "val/")
         assert {key: float(row[key]) for key in expected} == pytest.approx(expected, abs=2e-6)
-    best = max(rows, key=lambda r: float(r[f"val/ndcg@{K}"]))
-    assert (float(best["alpha"]), int(best["rank"])) == (alpha, rank)
+    best = max(zip(rows, points), key=lambda pair: float(pair[0][f"val/ndcg@{K}"]))[1]
+    assert best == chosen
     assert result.stop_reason == "closed_form" and result.epochs == 0
     assert result.num_parameters == 0
 
 
 def test_a_refit_tests_the_chosen_filter_rebuilt_from_train_and_validation(split) -> None:
-    spec = GraphFilter(alpha=[0.0, 0.5], rank=[2, 6], refit=True)
+    spec = GraphFilter(alpha=[0.0, 0.5], rank=[2, 6], sharpen=[0.0, 0.5], refit=True)
     result = fit_graph_filter(spec, split, SETTINGS)
     plain = fit_graph_filter(dataclasses.replace(spec, refit=False), split, SETTINGS)
     assert result.valid == plain.valid and result.architecture.refit
@@ -101,8 +102,7 @@ def test_a_refit_tests_the_chosen_filter_rebuilt_from_train_and_validation(split
     users = torch.arange(split.train.num_users)
     seen = np.bincount(np.concatenate([split.train.user, split.valid.user]), minlength=30)
     assert torch.equal(refit.rows.counts(users), torch.as_tensor(seen))
-    alpha, rank = result.architecture.alpha[0], result.architecture.rank[0]
-    scores = refit.scores(users, alpha, rank).double().numpy()
+    scores = refit.scores(users, *result.architecture.grid[0]).double().numpy()
     test = _brute_force(scores, [split.train, split.valid], split.test)
     assert result.test == pytest.approx(_prefixed(test, "test/"), abs=1e-6)
     assert result.test != plain.test
