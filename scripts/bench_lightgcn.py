@@ -8,6 +8,9 @@ the same training data, then ranks all items for every test user once. Every sys
 own process, one after another, with the same torch thread count, so none competes for cores.
 RecBole runs from its own virtual environment (``scripts/setup_recbole_venv.sh``); a peer whose
 environment is missing is reported as skipped. Prints a table with ratios against lgnas.
+
+``--devices cpu cuda`` also runs lgnas on the GPU (row ``lgnas-cuda``; its ratio is GPU time /
+CPU time); ``scripts/gpu_check.sh`` runs that on Gowalla.
 """
 
 from __future__ import annotations
@@ -47,8 +50,9 @@ DATASETS = {
 }
 
 
-def measure_lgnas(dataset: str, epochs: int, threads: int, seed: int) -> dict:
-    """Train lgnas's LightGCN preset without validation; time epochs and one test evaluation."""
+def measure_lgnas(dataset: str, epochs: int, threads: int, seed: int, device: str) -> dict:
+    """Train lgnas's LightGCN preset without validation; time epochs and one test evaluation
+    (``device``: ``cpu`` or ``cuda``)."""
     import lightning as L
     import torch
     from hydra import compose, initialize_config_dir
@@ -90,14 +94,15 @@ def measure_lgnas(dataset: str, epochs: int, threads: int, seed: int) -> dict:
         enable_progress_bar=False,
         enable_model_summary=False,
         callbacks=[EpochTimer()],
-        accelerator="cpu",
+        accelerator="gpu" if device == "cuda" else "cpu",
+        devices=1,
     )
     trainer.fit(module, datamodule=data)
     start = time.perf_counter()
     test = trainer.test(module, datamodule=data, verbose=False)[0]
     eval_seconds = time.perf_counter() - start
     return {
-        "peer": "lgnas",
+        "peer": "lgnas" if device == "cpu" else f"lgnas-{device}",
         "dataset": dataset,
         "epochs": epochs,
         "threads": threads,
@@ -124,12 +129,18 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=2020)
     parser.add_argument("--peers", nargs="*", default=sorted(PEERS), choices=sorted(PEERS))
+    parser.add_argument(
+        "--devices", nargs="+", default=["cpu"], choices=["cpu", "cuda"], help="lgnas's devices"
+    )
     parser.add_argument("--out", type=Path, help="also write all results as JSON lines here")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.worker:  # a child process measuring lgnas
-        print(json.dumps(measure_lgnas(args.datasets[0], args.epochs, args.threads, args.seed)))
+        measured = measure_lgnas(
+            args.datasets[0], args.epochs, args.threads, args.seed, args.devices[0]
+        )
+        print(json.dumps(measured))
         return
 
     env = {**os.environ, "OMP_NUM_THREADS": str(args.threads), "MKL_NUM_THREADS": str(args.threads)}
@@ -143,7 +154,13 @@ def main() -> None:
     ]
     results = []
     for dataset in args.datasets:
-        commands = {"lgnas": [sys.executable, __file__, "--worker", "--datasets", dataset, *common]}
+        commands = {
+            "lgnas" if device == "cpu" else f"lgnas-{device}": [
+                *(sys.executable, __file__, "--worker", "--datasets", dataset),
+                *("--devices", device, *common),
+            ]
+            for device in args.devices
+        }
         for peer in args.peers:
             python, script, extra = PEERS[peer]
             if python.exists():
@@ -170,23 +187,23 @@ def print_table(results: list[dict], args: argparse.Namespace) -> None:
     print(f"\nLightGCN-3, dim 64, batch 2048, {args.epochs} epochs, {args.threads} thread(s)")
     columns = ("s/epoch", "x lgnas", "s/eval", "x lgnas")
     print(
-        f"{'dataset':8} {'system':8} " + " ".join(f"{c:>8}" for c in columns) + "    R@20    N@20"
+        f"{'dataset':8} {'system':10} " + " ".join(f"{c:>8}" for c in columns) + "    R@20    N@20"
     )
     for dataset in args.datasets:
         rows = [r for r in results if r["dataset"] == dataset]
-        ours = next((r for r in rows if r["peer"] == "lgnas" and "error" not in r), None)
+        ours = next((r for r in rows if r["peer"].startswith("lgnas") and "error" not in r), None)
         for r in rows:
             if "error" in r:
-                print(f"{dataset:8} {r['peer']:8} skipped: {r['error']}")
+                print(f"{dataset:8} {r['peer']:10} skipped: {r['error']}")
                 continue
             epoch_ratio = r["sec_per_epoch"] / ours["sec_per_epoch"] if ours else float("nan")
             eval_ratio = r["sec_per_eval"] / ours["sec_per_eval"] if ours else float("nan")
             print(
-                f"{dataset:8} {r['peer']:8} {r['sec_per_epoch']:8.3f} {epoch_ratio:8.2f} "
+                f"{dataset:8} {r['peer']:10} {r['sec_per_epoch']:8.3f} {epoch_ratio:8.2f} "
                 f"{r['sec_per_eval']:8.3f} {eval_ratio:8.2f} "
                 f"{r['recall@20']:7.4f} {r['ndcg@20']:7.4f}"
             )
-    print("(x lgnas = peer time / lgnas time: above 1 means lgnas is faster)")
+    print("(x lgnas = time / the first lgnas row's time: above 1 means that lgnas is faster)")
 
 
 if __name__ == "__main__":
