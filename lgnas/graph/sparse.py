@@ -24,7 +24,9 @@ def _product(matrix: Tensor, x: Tensor) -> Tensor:
     """``matrix @ x`` in the matrix's dtype, returned in ``x``'s.
 
     CSR kernels exist for the matrix's own dtype only, so under mixed precision autocast is
-    switched off here and ``x`` cast instead (no cost when nothing needs casting).
+    switched off here and ``x`` cast instead (no cost when nothing needs casting). On the CPU
+    the product is written straight into a fresh buffer: ``matrix @ x`` zero-fills one and
+    copies the result out of another, about a tenth of the product's time on large graphs.
     """
     device = x.device.type
     guard = (
@@ -33,7 +35,11 @@ def _product(matrix: Tensor, x: Tensor) -> Tensor:
         else contextlib.nullcontext()
     )
     with guard:
-        return (matrix @ x.to(matrix.dtype)).to(x.dtype)
+        operand = x.to(matrix.dtype)
+        if device != "cpu":
+            return (matrix @ operand).to(x.dtype)
+        out = operand.new_empty(matrix.shape[0], operand.shape[1])
+        return torch.addmm(out, matrix, operand, beta=0.0, out=out).to(x.dtype)
 
 
 class _SparseMatmul(torch.autograd.Function):
@@ -82,13 +88,19 @@ def _csr_layout(
     row: Tensor, col: Tensor, size: int, order: Tensor | None = None
 ) -> tuple[Tensor, Tensor, Tensor]:
     """CSR row pointers, column indices and the COO entry stored in each CSR slot (``order``:
-    the entries by row, then column, found here unless given)."""
+    the entries by row, then column, found here unless given).
+
+    Pointers and columns are int32 where they fit: the CPU's sparse kernels (MKL) take
+    int32 indices and would otherwise convert both in every product.
+    """
     if order is None:
         order = torch.from_numpy(lexsort((col.numpy(), row.numpy())))
+    index = torch.int32 if max(size, row.numel()) < torch.iinfo(torch.int32).max else torch.int64
     counts = torch.bincount(row, minlength=size)
     crow = torch.zeros(size + 1, dtype=torch.int64)
     torch.cumsum(counts, 0, out=crow[1:])
-    return crow, torch.index_select(col, 0, order), order  # half the time of col[order]
+    columns = torch.index_select(col, 0, order)  # half the time of col[order]
+    return crow.to(index), columns.to(index), order
 
 
 class SparseAdjacency(torch.nn.Module):

@@ -6,6 +6,8 @@ dataset=synthetic search_space=tiny search.trials=8 threads=1 seed=0`` (then wit
 typed settings journaled it unchanged. It was written again when training steps began to
 gather rows with ``index_select`` (lgnas.models.scoring): gradients of rows a batch repeats are
 summed in another order, which moved one trial's metrics (trial 2, in the fourth decimal).
+It was written once more when CSR products began to take int32 indices (the CPU's sparse
+kernel then sums in another order): trial 2 moved again, 0.2010 to 0.2007 validation NDCG@20.
 """
 
 from __future__ import annotations
