@@ -24,7 +24,11 @@ import pytest
                 "$LGNAS_DATA_DIR",
             ],
         ),
-        ("lgnas.train", ["usage: python -m lgnas.train", "model: custom, file", "lightgcn"]),
+        (
+            "lgnas.train",
+            # the model presets, sorted
+            ["usage: python -m lgnas.train", "model: bspm, custom, file", "lightgcn"],
+        ),
         ("lgnas.recommend", ["usage: python -m lgnas.recommend run=<run dir>", "exclude="]),
     ],
 )
