@@ -22,13 +22,13 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 
 from lgnas.data.catalog import prepare_dataset
-from lgnas.data.datamodule import RecDataModule
 from lgnas.data.splits import Split
 from lgnas.errors import LgnasError
 from lgnas.models.architecture import Architecture
 from lgnas.models.families import model_from_dict
 from lgnas.models.recommender import GNNRecommender
 from lgnas.report.finals import answer_name, load_finals
+from lgnas.training.result import load_gnn
 
 TITLE_FEATURES = ("title", "movie_title", "name", "item_name")  # item side-table columns
 YEAR_FEATURES = ("release_year", "year")  # shown after a title that lacks it, as GroupLens does
@@ -100,17 +100,14 @@ class Recommender:
         saved = torch.load(weights, map_location="cpu", weights_only=True)
         if not isinstance(model_from_dict(saved["architecture"]), Architecture):
             raise RunError(
-                f"final/{model} is a training-free graph filter, which lgnas.recommend does "
-                "not serve yet; choose a trained model with model=<name> (e.g. found-1)"
+                f"final/{model} is a training-free graph filter or a blend with one, which "
+                "lgnas.recommend does not serve yet; choose a trained GNN with model=<name> "
+                "(e.g. found-1)"
             )
         split = prepare_dataset(cfg.dataset, seed=int(cfg.seed))
         train = split.train
-        graph = RecDataModule(split).graph  # the training graph, built as fit() builds it
-        network = GNNRecommender(
-            Architecture.from_dict(saved["architecture"]), graph, content=split.item_content
-        )
         try:
-            network.load_state_dict(saved["state_dict"])
+            network = load_gnn(weights, split)
         except RuntimeError as error:
             raise RunError(
                 f"{weights} does not fit dataset {cfg.dataset.name!r} as it loads now "

@@ -1,8 +1,9 @@
 """The model families a preset or a saved recipe may name: trained GNNs and graph filters.
 
 A GNN is an :class:`Architecture`; a training-free graph filter (GF-CF) a
-:class:`GraphFilter`. A saved filter carries ``family: graph_filter``; a mapping without
-``family`` is an architecture, as every recipe written before filters existed is.
+:class:`GraphFilter`; a GNN blended with a filter a :class:`Blend`. A saved filter carries
+``family: graph_filter``, a blend ``family: blend``; a mapping without ``family`` is an
+architecture, as every recipe written before filters existed is.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ from typing import Any
 
 from lgnas.errors import ConfigError
 from lgnas.models.architecture import PRESETS, Architecture, preset
+from lgnas.models.blend import FAMILY as BLEND
+from lgnas.models.blend import Blend
 from lgnas.models.graph_filter import FAMILY, GraphFilter
 
-Model = Architecture | GraphFilter
-"""What ``fit`` accepts: a GNN to train or a graph filter to compute."""
+Model = Architecture | GraphFilter | Blend
+"""What ``fit`` accepts: a GNN to train, a graph filter to compute, or a blend of the two."""
 
 FILTER_PRESETS: dict[str, dict[str, Any]] = {
     # GF-CF (Shen et al., CIKM 2021): alpha and rank chosen on validation from the grids.
@@ -40,9 +43,11 @@ def model_from_dict(values: Mapping[str, Any]) -> Model:
     family = values.get("family")
     if family == FAMILY:
         return GraphFilter.from_dict(values)
+    if family == BLEND:
+        return Blend.from_dict(values)
     if family is not None:
         raise ConfigError(
             f"unknown model family {family!r}; write family: {FAMILY} for a graph filter, "
-            "or leave it out for a GNN architecture"
+            f"family: {BLEND} for a GNN blended with one, or leave it out for a GNN architecture"
         )
     return Architecture.from_dict(values)

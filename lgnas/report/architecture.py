@@ -35,6 +35,18 @@ def architecture_text(arch: Mapping[str, Any], optim: Mapping[str, Any] | None =
     return lines
 
 
+def blend_text(blend: Mapping[str, Any]) -> list[str]:
+    """The line a blend adds below its GNN's: the filter and the weights (``family: blend``)."""
+    graph_filter = {k: v for k, v in blend["filter"].items() if k in ("alpha", "rank", "sharpen")}
+    filter_text = ", ".join(f"{key} {value}" for key, value in graph_filter.items())
+    weight = blend["weight"]
+    chosen = f"weight {weight}" if not isinstance(weight, list) else f"weight one of {weight}"
+    return [
+        f"blend: (1 - w) x these scores + w x graph filter ({filter_text}), each standardised "
+        f"per user; {chosen} (chosen on validation)"
+    ]
+
+
 def plot_architecture(arch: Mapping[str, Any], path: Path, title: str = "") -> Path:
     """Draw the model top to bottom: embeddings, one band per layer holding its cell (node
     boxes, the edges from the state each reads, the merge of its loose ends), the

@@ -12,6 +12,8 @@ from lgnas.trials import metric_utility
 FOUND_PREFIX = "found-"  # found-1, found-2, ...: the search's best points, best first
 PROPAGATED = "-propagated"
 """Suffix of a found model retrained on LightGCN layers (``found-1-propagated``)."""
+BLENDED = "-blended"
+"""Suffix of the answer blended with a graph filter (``found-1-blended``)."""
 
 
 def final_row(kind: str, summary: Mapping[str, Any]) -> dict[str, Any]:

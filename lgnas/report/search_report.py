@@ -6,8 +6,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from lgnas.models.blend import FAMILY as BLEND
 from lgnas.report.analysis import write_search_analysis
-from lgnas.report.architecture import architecture_text, plot_architecture
+from lgnas.report.architecture import architecture_text, blend_text, plot_architecture
 from lgnas.report.write import write_leaderboard, write_report
 from lgnas.trials import Candidate, TrialResult
 
@@ -54,8 +55,11 @@ def write_search_reports(
 
 def write_architecture(output_dir: Path, arch: Mapping[str, Any], optim: Mapping[str, Any]) -> None:
     """``architecture.png`` and a "Found architecture" section in ``report.md``."""
-    plot_architecture(arch, output_dir / "architecture.png", title="found")
-    lines = ["", "## Found architecture", "", "```text", *architecture_text(arch, optim), "```"]
+    blended = arch.get("family") == BLEND
+    base = arch["base"] if blended else arch
+    plot_architecture(base, output_dir / "architecture.png", title="found")
+    text = architecture_text(base, optim) + (blend_text(arch) if blended else [])
+    lines = ["", "## Found architecture", "", "```text", *text, "```"]
     lines += ["", "Drawn in `architecture.png`; the recipe to train it: `best_architecture.yaml`."]
     with (output_dir / "report.md").open("a", encoding="utf-8") as report:
         report.write("\n".join(lines) + "\n")

@@ -7,9 +7,10 @@ from typing import Any
 
 from lgnas.data.splits import Split
 from lgnas.models.architecture import propagated
+from lgnas.models.blend import Blend
 from lgnas.models.families import Model, model_preset
 from lgnas.models.optim import Optim
-from lgnas.report.finals import PROPAGATED, answer_first, answer_name, final_row
+from lgnas.report.finals import BLENDED, PROPAGATED, answer_first, answer_name, final_row
 from lgnas.report.write import stop_text
 from lgnas.search.evaluator import TrialEvaluator
 from lgnas.search.loop import SearchOutcome
@@ -17,12 +18,17 @@ from lgnas.search.progress import SearchProgress
 from lgnas.training import (
     TrainSettings,
     fit,
+    fit_blend,
+    load_result,
     read_recipe,
     read_summary,
     save_result,
     write_recipe,
 )
 
+REQUEST = "request.yaml"
+"""In ``final/<name>/``: the model and recipe asked for (a graph filter's grids, a blend's
+weights), which ``architecture.yaml`` narrows to what validation chose."""
 START_WEIGHTS = "start.weights.pt"
 """In ``final/found-<rank>/``: the trial's trained weights its retrain continues (a staged
 search's stage 3, :attr:`~lgnas.strategies.SearchStrategy.finetunes_finalists`)."""
@@ -41,6 +47,7 @@ def retrain_finalists(
     output_dir: Path,
     objective: str,
     propagated_layers: int = 0,
+    blend: str | None = None,
     progress: SearchProgress | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Full training and one test of the ``top_k`` best points and of the ``baselines``.
@@ -51,6 +58,11 @@ def retrain_finalists(
     same recipe on the graph, which may end higher. Of the retrained found models, the one
     with the best validation ``objective`` is the search's answer: its recipe is written to
     ``best_architecture.yaml`` and its row comes first.
+
+    With ``blend`` (a graph filter preset, e.g. ``bspm``), that answer's trained model is then
+    blended with the filter (``<answer>-blended``, :class:`~lgnas.models.blend.Blend`, its
+    weight chosen on validation, 0 included), and the better of the two on validation is
+    the answer.
 
     A found point whose folder holds :data:`START_WEIGHTS` continues from them (fine-tuning
     its trial's model); the others, and every baseline, train from scratch. Each result is
@@ -83,10 +95,60 @@ def retrain_finalists(
         )
     finals = answer_first(finals, objective)
     answer = answer_name(finals)
+    if blend is not None and answer is not None and "error" not in finals[answer]:
+        _, arch, recipe = contenders[answer]
+        blended = Blend(arch, model_preset(blend))
+        name = f"{answer}{BLENDED}"
+        contenders[name] = ("found", blended, recipe)
+        base = output_dir / "final" / answer
+        folder = output_dir / "final" / name
+        finals[name] = _blended_result(blended, recipe, base, split, settings, folder, progress)
+        finals = answer_first(finals, objective)
+        answer = answer_name(finals)
     if answer is not None:
         _, arch, recipe = contenders[answer]
         write_recipe(output_dir / "best_architecture.yaml", arch, recipe)
     return finals
+
+
+def _blended_result(
+    spec: Blend,
+    optim: Optim,
+    base: Path,
+    split: Split,
+    settings: TrainSettings,
+    folder: Path,
+    progress: SearchProgress | None,
+) -> dict[str, Any]:
+    """Blend the retrained model saved in ``base`` with ``spec.filter``, or reuse the saved
+    blend if it is the same."""
+    summary = _reused(folder, spec, optim, progress)
+    if summary is None:
+        write_recipe(folder / REQUEST, spec, optim)
+        trained = load_result(base, split)
+        if trained is None:
+            return {"kind": "found", "error": f"no saved model in {base} to blend"}
+        result = fit_blend(spec, trained, split, settings, log_dir=folder / "logs")
+        save_result(result, folder, optim)
+        summary = read_summary(folder)
+        if progress is not None:
+            progress.reused(folder.name, summary)
+    return final_row("found", summary)
+
+
+def _reused(
+    folder: Path, arch: Model, optim: Optim, progress: SearchProgress | None
+) -> dict[str, Any] | None:
+    """The saved result in ``folder`` if it was asked for with the same model and recipe."""
+    # What was asked for: a graph filter's grids train into the pair chosen on validation,
+    # so architecture.yaml (what was trained) cannot tell whether the same model was asked.
+    asked = folder / REQUEST
+    recipe = asked if asked.is_file() else folder / "architecture.yaml"
+    same = recipe.is_file() and read_recipe(recipe) == (arch.to_dict(), optim.to_dict())
+    summary = read_summary(folder) if same else None
+    if summary is not None and progress is not None:
+        progress.reused(folder.name, summary)
+    return summary
 
 
 def _final_result(
@@ -105,16 +167,9 @@ def _final_result(
     A finalist whose training fails (e.g. diverges at full fidelity) is reported with its
     error instead of ending the search.
     """
-    # What was asked for: a graph filter's grids train into the pair chosen on validation,
-    # so architecture.yaml (what was trained) cannot tell whether the same model was asked.
-    asked = folder / "request.yaml"
-    recipe = asked if asked.is_file() else folder / "architecture.yaml"
-    same = recipe.is_file() and read_recipe(recipe) == (arch.to_dict(), optim.to_dict())
-    summary = read_summary(folder) if same else None
-    if summary is not None and progress is not None:
-        progress.reused(name, summary)
+    summary = _reused(folder, arch, optim, progress)
     if summary is None:
-        write_recipe(asked, arch, optim)
+        write_recipe(folder / REQUEST, arch, optim)
         monitor = f"val/{settings.eval.monitor}"
         watch = [progress.retrain(name, monitor)] if progress is not None else []
         try:

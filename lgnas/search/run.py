@@ -13,7 +13,7 @@ import yaml
 
 from lgnas.data.catalog import prepare_dataset
 from lgnas.errors import SearchError
-from lgnas.report.finals import answer_note
+from lgnas.report.finals import answer_name, answer_note
 from lgnas.report.search_report import write_search_reports
 from lgnas.report.verdict import verdict_lines
 from lgnas.search.evaluator import TrialEvaluator
@@ -65,6 +65,7 @@ def search(job: SearchJob, output_dir: str | Path, show_progress: bool = True) -
             output_dir=output_dir,
             objective=settings.objective,
             propagated_layers=settings.propagated_layers,
+            blend=settings.blend,
             progress=progress,
         )
     title = f"lgnas search: {job.strategy.name} on {job.dataset.get('name')}, seed {job.train.seed}"
@@ -114,15 +115,21 @@ def answer_recipe(
     output_dir: Path,
 ) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """The search's answer as ``arch`` and ``optim`` mappings: the retrained one chosen on
-    validation (``best_architecture.yaml``), or the best trial's when none was retrained."""
+    validation as it trained (``final/<answer>/architecture.yaml``, e.g. a blend with its
+    chosen weight; else ``best_architecture.yaml``), or the best trial's when none was
+    retrained."""
     best = outcome.top(1)
     if not best:
         return None
-    saved = output_dir / "best_architecture.yaml"
-    if any(row["kind"] == "found" for row in finals.values()) and saved.is_file():
-        recipe = read_recipe(saved)
-        if recipe is not None:
-            return recipe
+    answer = answer_name(finals)
+    if answer is not None:
+        for saved in (
+            output_dir / "final" / answer / "architecture.yaml",
+            output_dir / "best_architecture.yaml",
+        ):
+            recipe = read_recipe(saved) if saved.is_file() else None
+            if recipe is not None:
+                return recipe
     arch, optim = evaluate.training_options(best[0][0].point)
     return arch.to_dict(), optim.to_dict()
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from lgnas.errors import ConfigError
 from lgnas.models.architecture import MAX_LAYERS
+from lgnas.models.families import FILTER_PRESETS
 from lgnas.models.optim import Optim
 from lgnas.search.executor import ExecutorSettings, executor_settings
 from lgnas.search.loop import Budget
@@ -37,9 +38,9 @@ class SearchSettings:
     """The ``search`` config group (conf/config.yaml documents each key).
 
     Budgets (``trials``, ``seconds``), the retrain (``final_seconds``, ``top_k``,
-    ``propagated_layers``, ``baselines``) and ``batch_size`` do not change which trials run, so
-    a search may be resumed with other values; the fields marked :data:`IDENTITY` may not.
-    ``prior`` (earlier searches whose best points are asked first, see
+    ``propagated_layers``, ``baselines``, ``blend``) and ``batch_size`` do not change which
+    trials run, so a search may be resumed with other values; the fields marked
+    :data:`IDENTITY` may not. ``prior`` (earlier searches whose best points are asked first, see
     :mod:`lgnas.search.prior`) enters the identity through the points it gives
     (:meth:`SearchJob.identity`), not its paths.
     """
@@ -59,6 +60,7 @@ class SearchSettings:
     top_k: int = 1
     propagated_layers: int = 2
     baselines: tuple[str, ...] = ("mf", "lightgcn", "ngcf")
+    blend: str | None = None
     prior: tuple[str, ...] | None = (AUTO,)
     prior_top: int = 3
 
@@ -84,6 +86,11 @@ class SearchSettings:
         if self.objectives is not None:
             object.__setattr__(self, "objectives", tuple(self.objectives))
         object.__setattr__(self, "baselines", tuple(self.baselines or ()))
+        if self.blend is not None and self.blend not in FILTER_PRESETS:
+            raise ConfigError(
+                f"search.blend={self.blend!r}: name a graph filter to blend the answer with, "
+                f"one of {sorted(FILTER_PRESETS)}, or null for none"
+            )
         check_number("search.prior_top", self.prior_top, minimum=1, integer=True)
         if self.prior is not None:
             single = isinstance(self.prior, str | os.PathLike)
@@ -214,6 +221,11 @@ class SearchJob:
             raise ConfigError(
                 f"search.objective={self.search.objective!r} is not among the evaluated metrics "
                 f"{list(logged)}; change it or eval.metrics / eval.ks"
+            )
+        if self.search.blend is not None and self.train.task != "ranking":
+            raise ConfigError(
+                f"search.blend={self.search.blend}: a graph filter ranks items; with "
+                f"task={self.train.task} set search.blend=null"
             )
 
     @classmethod

@@ -6,9 +6,11 @@ through :func:`fit`, so all of them follow the same rules.
 
 from __future__ import annotations
 
+from lgnas.training.blend import fit_blend
 from lgnas.training.fit import fit, training_loggers
 from lgnas.training.result import (
     TrainResult,
+    load_result,
     read_recipe,
     read_summary,
     save_result,
@@ -21,6 +23,8 @@ __all__ = [
     "TrainResult",
     "TrainSettings",
     "fit",
+    "fit_blend",
+    "load_result",
     "read_recipe",
     "read_summary",
     "save_result",

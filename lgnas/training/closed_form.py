@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from lgnas.data.datamodule import RecDataModule
 from lgnas.data.interactions import Interactions
@@ -27,20 +27,16 @@ from lgnas.metrics import RankingMetrics
 from lgnas.models.filter_recommender import GraphFilterRecommender
 from lgnas.models.graph_filter import GraphFilter, GridPoint
 from lgnas.models.module import rank_batch
-from lgnas.training.result import TrainResult
+from lgnas.training.result import ModelHolder, TrainResult
 from lgnas.training.settings import EvalSettings, TrainSettings
 
 GRID_FILE = "graph_filter_grid.csv"
 """Every grid point's validation metrics, written into the fit's ``log_dir``."""
 
 
-class GraphFilterModule(nn.Module):
-    """Holds a computed filter as ``model``, where a trained fit keeps its Lightning module's
-    recommender, so results are saved alike (``model.pt``)."""
-
-    def __init__(self, model: GraphFilterRecommender) -> None:
-        super().__init__()
-        self.model = model
+def __init__(self, model: GraphFilterRecommender) -> None:
+    super().__init__()
+    self.model = model
 
 
 def fit_graph_filter(
@@ -101,7 +97,7 @@ def fit_graph_filter(
     if test:
         tested = _evaluate(model, data.test_dataloader(), [grid[best]], evaluation, "test/")[0]
     if log_dir is not None and settings.trainer.get("logger"):
-        _write_grid(Path(log_dir) / GRID_FILE, grid, valid)
+        write_choices(Path(log_dir) / GRID_FILE, GridPoint._fields, grid, valid)
     return TrainResult(
         architecture=spec.chosen(chosen),
         valid=valid[best],
@@ -110,7 +106,7 @@ def fit_graph_filter(
         epochs=0,
         train_seconds=seconds,
         num_parameters=0,
-        module=GraphFilterModule(model),
+        module=ModelHolder(model),
         stop_reason="closed_form",
         still_improving=False,
     )
@@ -149,13 +145,18 @@ def _evaluate(
     return [{k: float(v) for k, v in m.compute().items()} for m in metrics]
 
 
-def _write_grid(
-    path: Path, grid: Sequence[GridPoint], valid: Sequence[dict[str, float]]
+def write_choices(
+    path: Path,
+    names: Sequence[str],
+    choices: Sequence[Sequence[float]],
+    valid: Sequence[dict[str, float]],
 ) -> None:
+    """A CSV of what validation chose among: each choice's values (columns ``names``), then
+    its validation metrics."""
     path.parent.mkdir(parents=True, exist_ok=True)
     keys = sorted(valid[0])
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow([*GridPoint._fields, *keys])
-        for point, metrics in zip(grid, valid):
-            writer.writerow([*point, *(f"{metrics[k]:.6f}" for k in keys)])
+        writer.writerow([*names, *keys])
+        for choice, metrics in zip(choices, valid):
+            writer.writerow([*choice, *(f"{metrics[k]:.6f}" for k in keys)])

@@ -20,6 +20,7 @@ from lgnas.data.splits import Split
 from lgnas.errors import ConfigError
 from lgnas.models.architecture import Architecture
 from lgnas.models.best_weights import BestWeights
+from lgnas.models.blend import Blend
 from lgnas.models.click_module import ClickModule
 from lgnas.models.early_stopping import WarmupEarlyStopping
 from lgnas.models.families import Model
@@ -29,6 +30,7 @@ from lgnas.models.module import RecommenderModule, RepresentationModule
 from lgnas.models.optim import Optim
 from lgnas.models.recommender import GNNRecommender
 from lgnas.models.warm_start import ResumableCheckpoint
+from lgnas.training.blend import fit_blend
 from lgnas.training.closed_form import fit_graph_filter
 from lgnas.training.result import StopReason, TrainResult
 from lgnas.training.settings import TrainSettings, spawned_processes
@@ -80,15 +82,33 @@ def fit(
 
     A :class:`~lgnas.models.graph_filter.GraphFilter` is computed, not trained
     (:func:`~lgnas.training.closed_form.fit_graph_filter`): it has no epochs, so the
-    arguments about epochs, time, checkpoints and callbacks do not apply to it.
+    arguments about epochs, time, checkpoints and callbacks do not apply to it. A
+    :class:`~lgnas.models.blend.Blend` trains its GNN as above, then blends it with its
+    filter (:func:`~lgnas.training.blend.fit_blend`).
     """
-    if isinstance(architecture, GraphFilter):
+    if isinstance(architecture, GraphFilter | Blend):
         if settings.task != "ranking":
             raise ConfigError(
                 f"task={settings.task}: a graph filter only ranks items (task=ranking); "
                 "choose a GNN model for the click-through task"
             )
-        return fit_graph_filter(architecture, split, settings, test=test, log_dir=log_dir)
+        if isinstance(architecture, GraphFilter):
+            return fit_graph_filter(architecture, split, settings, test=test, log_dir=log_dir)
+        base = fit(
+            architecture.base,
+            optim,
+            split,
+            settings,
+            max_epochs=max_epochs,
+            max_seconds=max_seconds,
+            test=False,
+            log_dir=log_dir,
+            resume_from=resume_from,
+            checkpoint_to=checkpoint_to,
+            init_from=init_from,
+            callbacks=callbacks,
+        )
+        return fit_blend(architecture, base, split, settings, test=test, log_dir=log_dir)
     world_size = spawned_processes(settings.trainer)
     if world_size:
         from lgnas.training.distributed import fit_in_processes

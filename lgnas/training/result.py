@@ -12,14 +12,28 @@ import torch
 import yaml
 from torch import nn
 
+from lgnas.data.datamodule import RecDataModule
+from lgnas.data.splits import Split
+from lgnas.models.architecture import Architecture
 from lgnas.models.families import Model
 from lgnas.models.optim import Optim
+from lgnas.models.recommender import GNNRecommender
 
 StopReason = Literal["early_stop", "epoch_cap", "time_limit", "closed_form"]
 """Why a training ended: early stopping on validation, the epoch cap (``max_epochs``), or
 the time limit (``max_seconds``) before either; ``closed_form``: nothing to train (a graph
 filter, computed in one go)."""
 STOP_REASONS: tuple[str, ...] = ("early_stop", "epoch_cap", "time_limit", "closed_form")
+
+
+class ModelHolder(nn.Module):
+    """Holds a recommender as ``model``, where a trained fit's Lightning module keeps it: what
+    a computed graph filter, a blend or a loaded model is returned in, so results are saved
+    and read alike (``model.pt``)."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
 
 
 @dataclass
@@ -96,6 +110,47 @@ def read_recipe(path: Path) -> tuple[dict[str, Any], dict[str, Any]] | None:
     if not isinstance(saved, dict) or not isinstance(saved.get("arch"), dict):
         return None
     return saved["arch"], dict(saved.get("optim") or {})
+
+
+def load_gnn(weights: Path, split: Split) -> GNNRecommender:
+    """The trained ranking GNN saved in ``weights`` (a ``model.pt``), on ``split``'s training
+    graph as :func:`~lgnas.training.fit` builds it.
+
+    Raises:
+        RuntimeError: The weights do not fit the data as it loads now (other users/items).
+    """
+    saved = torch.load(weights, map_location="cpu", weights_only=True)
+    graph = RecDataModule(split).graph
+    architecture = Architecture.from_dict(saved["architecture"])
+    model = GNNRecommender(architecture, graph, content=split.item_content)
+    model.load_state_dict(saved["state_dict"])
+    return model
+
+
+def load_result(folder: Path, split: Split) -> TrainResult | None:
+    """A saved trained GNN's result, its model loaded (:func:`load_gnn`); ``None`` if
+    ``folder`` holds no complete result.
+
+    Only the number of tensors a fine-tune inherited is saved, so ``inherited`` holds that
+    many empty names.
+    """
+    summary = read_summary(folder)
+    if summary is None:
+        return None
+    model = load_gnn(folder / "model.pt", split)
+    return TrainResult(
+        architecture=model.architecture,
+        valid=summary["valid"],
+        test=summary["test"],
+        best_epoch=summary["best_epoch"],
+        epochs=summary["epochs"],
+        train_seconds=summary["train_seconds"],
+        num_parameters=summary["num_parameters"],
+        module=ModelHolder(model),
+        stop_reason=summary["stop_reason"],
+        still_improving=summary["still_improving"],
+        inherited=("",) * int(summary.get("inherited", 0)),
+    )
 
 
 def read_summary(output_dir: Path) -> dict[str, Any] | None:

@@ -50,7 +50,9 @@ def test_batched_sparse_scores_equal_the_dense_formula(train: Interactions) -> N
     users = torch.tensor([0, 3, 5, 19, 7])
     for point in [(0.0, 8, 0.0), (0.3, 4, 0.0), (1.0, 8, 0.0), (0.0, 8, 0.5), (0.3, 4, 1.5)]:
         expected = _dense_filter(train, model.singular_vectors[:, : point[1]], *point[::2])
-        torch.testing.assert_close(model.scores(users, *point)[:, :], expected[users], rtol=0, atol=1e-13)
+        torch.testing.assert_close(
+            model.scores(users, *point)[:, :], expected[users], rtol=0, atol=1e-13
+        )
     grid = [GridPoint(0.0, 4), GridPoint(0.0, 4, 0.5), GridPoint(0.5, 4, 1.0), GridPoint(0.2, 8)]
     for point, scores in model.scores_over_grid(users, grid):
         assert torch.equal(scores, model.scores(users, *point))  # shared parts, same sums

@@ -5,23 +5,27 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 
+from lgnas.errors import ConfigError
 from lgnas.recommend import Recommender, RunError
 from lgnas.search.run import search
 
+ONE_TRIAL = (
+    "+strategy=random",
+    "dataset=synthetic",
+    "search_space=tiny",
+    "search.trials=1",
+    "search.fidelity=1",
+    "search.prior=null",
+    "trainer.max_epochs=20",
+    "eval.patience=2",
+)
+"""A search of one short trial on synthetic data: what these tests retrain comes after."""
+
 
 def test_gfcf_baseline_is_computed_tested_and_reported(search_job, tmp_path) -> None:
-    job = search_job(
-        "+strategy=random",
-        "dataset=synthetic",
-        "search_space=tiny",
-        "search.trials=1",
-        "search.fidelity=1",
-        "search.baselines=[gfcf]",
-        "search.prior=null",
-        "trainer.max_epochs=20",
-        "eval.patience=2",
-    )
+    job = search_job(*ONE_TRIAL, "search.baselines=[gfcf]")
     run = search(job, tmp_path, show_progress=False)
     gfcf = run.finals["gfcf"]
     assert "error" not in gfcf, gfcf.get("error")
@@ -44,3 +48,46 @@ def test_gfcf_baseline_is_computed_tested_and_reported(search_job, tmp_path) -> 
     model.write_bytes(b"kept")
     again = search(job, tmp_path, show_progress=False)
     assert again.finals["gfcf"] == gfcf and model.read_bytes() == b"kept"
+
+
+def test_the_answer_blended_with_a_filter_is_chosen_on_validation(search_job, tmp_path) -> None:
+    job = search_job(
+        *ONE_TRIAL, "search.baselines=[]", "search.propagated_layers=0", "search.blend=gfcf"
+    )
+    run = search(job, tmp_path, show_progress=False)
+    found, blended = run.finals["found-1"], run.finals["found-1-blended"]
+    assert "error" not in blended, blended.get("error")
+    # The blend reports what its GNN trained, from the retrain it reuses (not trained again).
+    assert blended["kind"] == "found" and blended["epochs"] == found["epochs"] > 0
+    assert blended["parameters"] == found["parameters"]
+    assert blended["train_seconds"] >= found["train_seconds"]
+    # Its weight grid includes 0 (found-1 alone): it cannot score below found-1 on validation.
+    key = "val/ndcg@20"
+    assert blended["valid"][key] >= found["valid"][key] - 1e-6
+    answer = next(iter(run.finals))
+    assert answer == max(("found-1", "found-1-blended"), key=lambda n: run.finals[n]["valid"][key])
+    saved = yaml.safe_load((tmp_path / "best_architecture.yaml").read_text())
+    assert (saved["arch"].get("family") == "blend") == (answer == "found-1-blended")
+    chosen = yaml.safe_load(
+        (tmp_path / "final" / "found-1-blended" / "architecture.yaml").read_text()
+    )
+    assert isinstance(chosen["arch"]["weight"], float)
+    report = (tmp_path / "report.md").read_text()
+    assert ("blend: (1 - w) x these scores" in report) == (answer == "found-1-blended")
+    # Resumed, the search reuses the blend it computed.
+    model = tmp_path / "final" / "found-1-blended" / "model.pt"
+    model.write_bytes(b"kept")
+    again = search(job, tmp_path, show_progress=False)
+    assert again.finals["found-1-blended"] == blended and model.read_bytes() == b"kept"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["search.blend=ease"], "search.blend='ease': name a graph filter"),
+        (["task=ctr", "dataset=ml100k_ctr", "search.blend=bspm"], "with task=ctr set search.blend"),
+    ],
+)
+def test_a_blend_the_search_cannot_make_is_refused(search_job, overrides, message) -> None:
+    with pytest.raises(ConfigError, match=message):
+        search_job("+strategy=random", *overrides)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
-import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -13,8 +13,7 @@ import pytest
 import torch
 
 from lgnas.data import prepare_dataset
-from lgnas.data.interactions import Interactions
-from lgnas.data.splits import Split, split_random
+from lgnas.data.splits import Split
 from lgnas.errors import ConfigError
 from lgnas.models.filter_recommender import GraphFilterRecommender
 from lgnas.models.graph_filter import GraphFilter, GridPoint
@@ -29,51 +28,22 @@ SETTINGS = TrainSettings(
 )
 
 
-@pytest.fixture
-def split() -> Split:
-    rng = np.random.default_rng(1)
-    users = np.repeat(np.arange(30), 12)
-    items = np.concatenate([rng.choice(40, 12, replace=False) for _ in range(30)])
-    return split_random(Interactions.from_tokens(users, items), (0.6, 0.2, 0.2), seed=0)
-
-
-def _brute_force(
-    scores: np.ndarray, masked: list[Interactions], relevant: Interactions, k: int = K
-) -> dict[str, float]:
-    """Recall@k and NDCG@k by their definitions: masked items out, ties to the lower index."""
-    recall, ndcg = [], []
-    for user in np.unique(relevant.user):
-        seen = {int(i) for part in masked for i in part.item[part.user == user]}
-        wanted = set(relevant.item[relevant.user == user].tolist())
-        ranked = sorted(
-            (i for i in range(scores.shape[1]) if i not in seen),
-            key=lambda i: (-scores[user, i], i),
-        )[:k]
-        hits = [item in wanted for item in ranked]
-        recall.append(sum(hits) / len(wanted))
-        ideal = sum(1 / math.log2(r + 2) for r in range(min(len(wanted), k)))
-        ndcg.append(sum(h / math.log2(r + 2) for r, h in enumerate(hits)) / ideal)
-    return {f"recall@{k}": float(np.mean(recall)), f"ndcg@{k}": float(np.mean(ndcg))}
-
-
-def _prefixed(metrics: dict[str, float], prefix: str) -> dict[str, float]:
-    return {f"{prefix}{name}": value for name, value in metrics.items()}
-
-
-def test_metrics_equal_brute_force_ranking_with_seen_items_masked(split, tmp_path) -> None:
+def test_metrics_equal_brute_force_ranking_with_seen_items_masked(
+    split, reference, tmp_path
+) -> None:
     spec = GraphFilter(alpha=[0.0, 0.5, 2.0], rank=[2, 6], sharpen=[0.0, 0.7])
     result = fit_graph_filter(spec, split, SETTINGS, log_dir=tmp_path)
     (chosen,) = result.architecture.grid
     users = torch.arange(split.train.num_users)
     scores = result.module.model.scores(users, *chosen).double().numpy()
-    valid = _brute_force(scores, [split.train], split.valid)
-    assert result.valid == pytest.approx(_prefixed(valid, "val/"), abs=1e-6)
+    valid = reference(scores, [split.train], split.valid, prefix="val/")
+    assert result.valid == pytest.approx(valid, abs=1e-6)
     # At test time validation items are masked too (the filter still reads training rows).
-    test = _brute_force(scores, [split.train, split.valid], split.test)
-    assert result.test == pytest.approx(_prefixed(test, "test/"), abs=1e-6)
+    test = reference(scores, [split.train, split.valid], split.test, prefix="test/")
+    assert result.test == pytest.approx(test, abs=1e-6)
     # Masking matters here: unmasked, the filter ranks the user's own training items first.
-    unmasked = _brute_force(scores, [], split.valid)
-    assert unmasked[f"ndcg@{K}"] < valid[f"ndcg@{K}"] - 0.05
+    unmasked = reference(scores, [], split.valid)
+    assert unmasked[f"ndcg@{K}"] < valid[f"val/ndcg@{K}"] - 0.05
 
     # The grid file shows every point's validation metrics (all scored in one pass over the
     # batches), and the chosen point is the best of them.
@@ -84,7 +54,7 @@ def test_metrics_equal_brute_force_ranking_with_seen_items_masked(split, tmp_pat
     full = GraphFilterRecommender([split.train], 6, seed=SETTINGS.seed)  # the fit's SVD again
     for row, point in zip(rows, points):
         scored = full.scores(users, *point).double().numpy()
-        expected = _prefixed(_brute_force(scored, [split.train], split.valid), "val/")
+        expected = reference(scored, [split.train], split.valid, prefix="val/")
         assert {key: float(row[key]) for key in expected} == pytest.approx(expected, abs=2e-6)
     best = max(zip(rows, points), key=lambda pair: float(pair[0][f"val/ndcg@{K}"]))[1]
     assert best == chosen
@@ -92,7 +62,9 @@ def test_metrics_equal_brute_force_ranking_with_seen_items_masked(split, tmp_pat
     assert result.num_parameters == 0
 
 
-def test_a_refit_tests_the_chosen_filter_rebuilt_from_train_and_validation(split) -> None:
+def test_a_refit_tests_the_chosen_filter_rebuilt_from_train_and_validation(
+    split, reference
+) -> None:
     spec = GraphFilter(alpha=[0.0, 0.5], rank=[2, 6], sharpen=[0.0, 0.5], refit=True)
     result = fit_graph_filter(spec, split, SETTINGS)
     plain = fit_graph_filter(dataclasses.replace(spec, refit=False), split, SETTINGS)
@@ -103,8 +75,8 @@ def test_a_refit_tests_the_chosen_filter_rebuilt_from_train_and_validation(split
     seen = np.bincount(np.concatenate([split.train.user, split.valid.user]), minlength=30)
     assert torch.equal(refit.rows.counts(users), torch.as_tensor(seen))
     scores = refit.scores(users, *result.architecture.grid[0]).double().numpy()
-    test = _brute_force(scores, [split.train, split.valid], split.test)
-    assert result.test == pytest.approx(_prefixed(test, "test/"), abs=1e-6)
+    test = reference(scores, [split.train, split.valid], split.test, prefix="test/")
+    assert result.test == pytest.approx(test, abs=1e-6)
     assert result.test != plain.test
 
 
@@ -124,17 +96,17 @@ def test_a_grid_needs_validation_and_ranks_the_data_allows(split) -> None:
         fit_graph_filter(GraphFilter(alpha=0.3, rank=64), split, SETTINGS)
 
 
-def _popularity_ndcg(split: Split, k: int = 20) -> float:
+def _popularity_ndcg(split: Split, reference: Callable[..., dict], k: int = 20) -> float:
     """Test NDCG@k of ranking unseen items by their training popularity."""
     popularity = np.bincount(split.train.item, minlength=split.train.num_items).astype(float)
     scores = np.broadcast_to(popularity, (split.train.num_users, len(popularity)))
-    return _brute_force(scores, [split.train, split.valid], split.test, k)[f"ndcg@{k}"]
+    return reference(scores, [split.train, split.valid], split.test, k)[f"ndcg@{k}"]
 
 
-def test_gfcf_preset_on_ml100k_beats_popularity(train_job, tmp_path: Path) -> None:
+def test_gfcf_preset_on_ml100k_beats_popularity(train_job, reference, tmp_path: Path) -> None:
     job = train_job("model=gfcf", "model.arch.alpha=[0.0,0.3]", "model.arch.rank=[32,64]")
     result = run_training(job, tmp_path)
-    popularity = _popularity_ndcg(prepare_dataset(job.dataset, seed=job.train.seed))
+    popularity = _popularity_ndcg(prepare_dataset(job.dataset, seed=job.train.seed), reference)
     assert 0.1 < popularity < result.test["test/ndcg@20"] < 0.6
     summary = json.loads((tmp_path / "metrics.json").read_text())
     assert summary["stop_reason"] == "closed_form" and summary["test"] == result.test

@@ -1,0 +1,134 @@
+"""A GNN blended with a graph filter: honest full ranking of the standardised sum, each
+weight's validation metrics, the weight chosen on validation, the test scored once."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+import torch
+
+from lgnas.errors import ConfigError
+from lgnas.models.architecture import Architecture
+from lgnas.models.blend import WEIGHTS, Blend, standardised
+from lgnas.models.families import model_from_dict
+from lgnas.models.filter_recommender import GraphFilterRecommender
+from lgnas.models.graph_filter import GraphFilter, GridPoint
+from lgnas.models.optim import Optim
+from lgnas.training import TrainSettings, fit
+from lgnas.training.blend import WEIGHT_FILE
+
+K = 5
+SETTINGS = TrainSettings(
+    eval={
+        "metrics": ["recall", "ndcg"],
+        "ks": [K],
+        "monitor": f"ndcg@{K}",
+        "batch_size": 7,
+        "warmup": 0,
+        "patience": 3,
+    },
+    trainer={
+        "max_epochs": 8,
+        "logger": True,
+        "enable_progress_bar": False,
+        "enable_model_summary": False,
+    },
+)
+
+
+def _z(scores: np.ndarray) -> np.ndarray:
+    """Per-row standardisation with the sample standard deviation, in float64."""
+    spread = scores.std(axis=1, ddof=1, keepdims=True)
+    return (scores - scores.mean(axis=1, keepdims=True)) / np.where(spread > 0, spread, 1.0)
+
+
+def test_each_weight_ranks_the_standardised_sum_as_brute_force_does(
+    split, reference, tmp_path
+) -> None:
+    weights = [0.0, 0.3, 0.7, 1.0]
+    graph_filter = GraphFilter(alpha=[0.0, 0.5], rank=4, sharpen=[0.0, 0.5])
+    spec = Blend(Architecture(num_layers=1, dim=8), graph_filter, weight=weights)
+    result = fit(spec, Optim(lr=0.05), split, SETTINGS, log_dir=tmp_path)
+
+    chosen = result.architecture
+    assert isinstance(chosen, Blend) and len(chosen.weight) == 1
+    (point,) = chosen.filter.grid
+    # Independently: the trained GNN's dot products and the filter's scores (the fit's SVD
+    # again), each standardised per user in float64, then summed.
+    with torch.no_grad():
+        users, items = result.module.model.gnn()
+    gnn = _z((users @ items.T).double().numpy())
+    every_user = torch.arange(split.train.num_users)
+    computed = GraphFilterRecommender([split.train], 4, seed=SETTINGS.seed)
+    filtered = _z(computed.scores(every_user, *point).double().numpy())
+    with (tmp_path / WEIGHT_FILE).open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert [float(row["weight"]) for row in rows] == weights
+    expected = {}
+    for row in rows:
+        weight = float(row["weight"])
+        blended = (1 - weight) * gnn + weight * filtered
+        expected[weight] = reference(blended, [split.train], split.valid, prefix="val/")
+        got = {key: float(row[key]) for key in expected[weight]}
+        assert got == pytest.approx(expected[weight], abs=2e-6)
+    # The chosen weight is the best on validation, and its metrics are the result's.
+    monitor = f"val/ndcg@{K}"
+    best = max(weights, key=lambda w: (expected[w][monitor], -w))
+    assert chosen.weight == (best,)
+    assert result.valid == pytest.approx(expected[best], abs=2e-6)
+    blended = (1 - best) * gnn + best * filtered
+    test = reference(blended, [split.train, split.valid], split.test, prefix="test/")
+    assert result.test == pytest.approx(test, abs=2e-6)
+    # The blend's two ends differ here, so the weight matters.
+    assert expected[0.0] != expected[1.0]
+    # What the GNN trained is what the result reports.
+    assert result.epochs >= 1 and result.stop_reason in ("early_stop", "epoch_cap")
+    assert result.num_parameters == sum(p.numel() for p in result.module.model.gnn.parameters())
+
+
+def test_without_test_the_blend_scores_validation_only(split) -> None:
+    spec = Blend(Architecture(num_layers=0, dim=8), GraphFilter(alpha=0.3, rank=4), weight=0.5)
+    result = fit(spec, Optim(), split, SETTINGS.replace(trainer={"max_epochs": 2}), test=False)
+    assert result.test == {} and result.valid[f"val/ndcg@{K}"] > 0
+
+
+def test_a_blend_is_a_plain_value_read_back_from_its_mapping() -> None:
+    spec = Blend(Architecture(num_layers=2), GraphFilter(alpha=[0.0, 0.3], sharpen=[0.0, 0.5]))
+    assert spec.weight == WEIGHTS and spec.num_layers == 2
+    assert model_from_dict(spec.to_dict()) == spec
+    one = spec.chosen(GridPoint(0.3, 64, 0.5), 0.4)
+    assert one.to_dict()["weight"] == 0.4 and one.filter.grid == [GridPoint(0.3, 64, 0.5)]
+    assert model_from_dict(one.to_dict()) == one
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"weight": 1.5}, r"blend key 'weight': 1.5 must be a number in \[0, 1\]"),
+        ({"weight": []}, "blend key 'weight' is an empty list"),
+        ({"weight": [0.5, True]}, "blend key 'weight': True must be a number"),
+        ({"filter": {"refit": True}}, "the filter's refit is true"),
+        ({"base": {"score": "mlp"}}, "the GNN's score='mlp' scores pairs"),
+        ({"extra": 1}, r"unknown blend key\(s\) \['extra'\]"),
+        ({"base": "lightgcn"}, "blend key 'base' must be a mapping"),
+    ],
+)
+def test_a_bad_blend_is_refused_naming_the_key(changes: dict, message: str) -> None:
+    values = {"family": "blend", "base": {}, "filter": {}, "weight": 0.5}
+    for key, value in changes.items():
+        merged = isinstance(value, dict) and isinstance(values.get(key), dict)
+        values[key] = {**values[key], **value} if merged else value
+    with pytest.raises(ConfigError, match=message):
+        model_from_dict(values)
+
+
+def test_standardised_rows_have_mean_0_and_deviation_1_and_a_constant_row_stays_0() -> None:
+    scores = torch.tensor([[1.0, 2.0, 6.0, -3.0], [2.0, 2.0, 2.0, 2.0]])
+    rows = standardised(scores)
+    assert rows[0].mean().item() == pytest.approx(0, abs=1e-6)
+    assert rows[0].std().item() == pytest.approx(1, abs=1e-6)
+    assert torch.equal(rows[1], torch.zeros(4))
+    # Ranking within a row is unchanged.
+    assert torch.equal(rows[0].argsort(), scores[0].argsort())
