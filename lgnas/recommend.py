@@ -23,12 +23,9 @@ from omegaconf import DictConfig, OmegaConf
 
 from lgnas.data.catalog import prepare_dataset
 from lgnas.data.splits import Split
-from lgnas.errors import LgnasError
-from lgnas.models.architecture import Architecture
-from lgnas.models.families import model_from_dict
-from lgnas.models.recommender import GNNRecommender
+from lgnas.errors import ConfigError, LgnasError
 from lgnas.report.finals import answer_name, load_finals
-from lgnas.training.result import load_gnn
+from lgnas.training.saved import Scorer, saved_scorer
 
 TITLE_FEATURES = ("title", "movie_title", "name", "item_name")  # item side-table columns
 YEAR_FEATURES = ("release_year", "year")  # shown after a title that lacks it, as GroupLens does
@@ -60,17 +57,18 @@ class Recommender:
     """A trained recommender with the id maps and interactions of the data it learned from.
 
     Args:
-        model: The trained model (its graph built from ``split.train``).
+        scores: Scores every item for a batch of user indices (``[B, items]``), e.g. a
+            saved model's (:func:`~lgnas.training.saved.saved_scorer`).
         split: The dataset split the model was trained on.
         name: What the model is, for messages (e.g. ``found-1 of <run dir>``).
     """
 
-    def __init__(self, model: GNNRecommender, split: Split, name: str = "model") -> None:
+    def __init__(self, scores: Scorer, split: Split, name: str = "model") -> None:
         self.split = split
         self.name = name
-        model.eval()
-        with torch.no_grad():
-            self._users, self._items = model()
+        self.scores = scores
+        """Scores of every item for a batch of user indices, as the model's evaluation
+        ranked them."""
         self.titles = _titles(split)
 
     @classmethod
@@ -97,24 +95,17 @@ class Recommender:
                 "still be running or the retrain failed (see report.md). Finished models: "
                 f"{finished or 'none'}; choose one with model=<name>"
             )
-        saved = torch.load(weights, map_location="cpu", weights_only=True)
-        if not isinstance(model_from_dict(saved["architecture"]), Architecture):
-            raise RunError(
-                f"final/{model} is a training-free graph filter or a blend with one, which "
-                "lgnas.recommend does not serve yet; choose a trained GNN with model=<name> "
-                "(e.g. found-1)"
-            )
         split = prepare_dataset(cfg.dataset, seed=int(cfg.seed))
         train = split.train
         try:
-            network = load_gnn(weights, split)
-        except RuntimeError as error:
+            scores = saved_scorer(weights, split)
+        except (RuntimeError, ConfigError) as error:
             raise RunError(
                 f"{weights} does not fit dataset {cfg.dataset.name!r} as it loads now "
                 f"({train.num_users} users, {train.num_items} items): the data changed since "
                 f"the search; restore the data it used ({cfg.dataset.get('path')})"
             ) from error
-        return cls(network, split, name=f"{model} of {run}")
+        return cls(scores, split, name=f"{model} of {run}")
 
     def user_index(self, user: str | int) -> int:
         """The dense index of an original user id.
@@ -148,7 +139,8 @@ class Recommender:
         if isinstance(k, bool) or not isinstance(k, int) or k < 1:
             raise LgnasError(f"k={k!r} must be a positive integer")
         with torch.no_grad():
-            scores = (self._items @ self._users[self.user_index(user)]).double().numpy()
+            index = torch.tensor([self.user_index(user)])
+            scores = self.scores(index)[0].double().numpy()
         known = self.known_items(user, exclude)
         scores[known] = -np.inf
         order = np.argsort(-scores, kind="stable")[: min(k, len(scores) - len(known))]

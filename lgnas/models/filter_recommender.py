@@ -87,6 +87,7 @@ class GraphFilterRecommender(nn.Module):
         value = user_scale[user] * item_scale[item]
         self.normalised_t = _csr(item, user, value, shape[::-1])  # R̃ᵀ, [items, users]
         self.normalised = _csr(user, item, value, shape)  # R̃, [users, items]
+        self.register_buffer("item_degree", item_degree, persistent=False)
         vectors, values = self._top_right_singular(
             torch.sparse_coo_tensor(
                 torch.stack([user, item]), value, shape, check_invariants=False
@@ -96,11 +97,24 @@ class GraphFilterRecommender(nn.Module):
             oversample,
             seed,
         )
+        self.use_vectors(vectors, values)
+
+    def use_vectors(self, vectors: Tensor, values: Tensor) -> None:
+        """Score with these top right singular vectors ``V_k`` (``[items, k]``) and values,
+        e.g. those a saved filter's ``model.pt`` keeps, instead of computing them again."""
+        if vectors.shape[0] != self.num_items:
+            raise ConfigError(
+                f"graph filter: {vectors.shape[0]} singular vectors' rows for "
+                f"{self.num_items} items; the data changed since the filter was computed"
+            )
+        degree = self.item_degree.to(vectors.dtype)
         self.register_buffer("singular_values", values)
         self.register_buffer("singular_vectors", vectors)  # V_k, what model.pt keeps
         # The low-pass filter's two sides: r_u D_I^{-1/2} V_k and D_I^{1/2} V_k.
-        self.register_buffer("project", item_scale.unsqueeze(1) * vectors, persistent=False)
-        self.register_buffer("lift", item_degree.sqrt().unsqueeze(1) * vectors, persistent=False)
+        project = _inverse_sqrt(degree).unsqueeze(1) * vectors
+        self.register_buffer("project", project, persistent=False)
+        self.register_buffer("lift", degree.sqrt().unsqueeze(1) * vectors, persistent=False)
+        self.__dict__.pop("_sharpened_lift", None)
 
     def _top_right_singular(
         self, matrix: Tensor, rank: int, power_iterations: int, oversample: int, seed: int

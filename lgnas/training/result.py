@@ -12,12 +12,11 @@ import torch
 import yaml
 from torch import nn
 
-from lgnas.data.datamodule import RecDataModule
 from lgnas.data.splits import Split
 from lgnas.models.architecture import Architecture
 from lgnas.models.families import Model
 from lgnas.models.optim import Optim
-from lgnas.models.recommender import GNNRecommender
+from lgnas.training.saved import load_gnn
 
 StopReason = Literal["early_stop", "epoch_cap", "time_limit", "closed_form"]
 """Why a training ended: early stopping on validation, the epoch cap (``max_epochs``), or
@@ -112,21 +111,6 @@ def read_recipe(path: Path) -> tuple[dict[str, Any], dict[str, Any]] | None:
     return saved["arch"], dict(saved.get("optim") or {})
 
 
-def load_gnn(weights: Path, split: Split) -> GNNRecommender:
-    """The trained ranking GNN saved in ``weights`` (a ``model.pt``), on ``split``'s training
-    graph as :func:`~lgnas.training.fit` builds it.
-
-    Raises:
-        RuntimeError: The weights do not fit the data as it loads now (other users/items).
-    """
-    saved = torch.load(weights, map_location="cpu", weights_only=True)
-    graph = RecDataModule(split).graph
-    architecture = Architecture.from_dict(saved["architecture"])
-    model = GNNRecommender(architecture, graph, content=split.item_content)
-    model.load_state_dict(saved["state_dict"])
-    return model
-
-
 def load_result(folder: Path, split: Split) -> TrainResult | None:
     """A saved trained GNN's result, its model loaded (:func:`load_gnn`); ``None`` if
     ``folder`` holds no complete result.
@@ -137,7 +121,8 @@ def load_result(folder: Path, split: Split) -> TrainResult | None:
     summary = read_summary(folder)
     if summary is None:
         return None
-    model = load_gnn(folder / "model.pt", split)
+    saved = torch.load(folder / "model.pt", map_location="cpu", weights_only=True)
+    model = load_gnn(Architecture.from_dict(saved["architecture"]), saved["state_dict"], split)
     return TrainResult(
         architecture=model.architecture,
         valid=summary["valid"],

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
+import torch
 import yaml
 
+from lgnas.data.datamodule import RecDataModule
 from lgnas.errors import ConfigError
-from lgnas.recommend import Recommender, RunError
+from lgnas.metrics import RankingMetrics
+from lgnas.models.module import rank_batch
+from lgnas.recommend import Recommender
 from lgnas.search.run import search
 
 ONE_TRIAL = (
@@ -22,6 +27,17 @@ ONE_TRIAL = (
     "eval.patience=2",
 )
 """A search of one short trial on synthetic data: what these tests retrain comes after."""
+
+
+def _served_validation(run: Path, name: str) -> dict[str, float]:
+    """Validation metrics of what ``lgnas.recommend`` serves as ``final/<name>``, ranked as
+    every model's evaluation ranks (training items masked)."""
+    served = Recommender.from_run(run, model=name)
+    metrics = RankingMetrics(["recall", "ndcg", "precision", "hit", "mrr"], [10, 20], "val/")
+    with torch.no_grad():
+        for batch in RecDataModule(served.split).val_dataloader():
+            rank_batch(served.scores(batch[0]).clone(), batch, metrics)
+    return {key: float(value) for key, value in metrics.compute().items()}
 
 
 def test_gfcf_baseline_is_computed_tested_and_reported(search_job, tmp_path) -> None:
@@ -40,9 +56,9 @@ def test_gfcf_baseline_is_computed_tested_and_reported(search_job, tmp_path) -> 
     assert "  gfcf     " in "\n".join(run.verdict) and "0 epochs, best -, closed form" in report
     # A finished computation: it neither withholds the comparison nor reads as unknown.
     assert "stop reasons unknown" not in report and "Not a valid comparison" not in report
-    # lgnas.recommend serves trained models; it says so instead of failing to load one.
-    with pytest.raises(RunError, match="final/gfcf is a training-free graph filter"):
-        Recommender.from_run(tmp_path, model="gfcf")
+    # lgnas.recommend serves the saved filter (its singular vectors, no SVD again) as it
+    # was evaluated.
+    assert _served_validation(tmp_path, "gfcf") == pytest.approx(gfcf["valid"], abs=1e-6)
     # Resumed, the search reuses the filter it computed (chosen from grids it was asked for).
     model = tmp_path / "final" / "gfcf" / "model.pt"
     model.write_bytes(b"kept")
@@ -74,6 +90,9 @@ def test_the_answer_blended_with_a_filter_is_chosen_on_validation(search_job, tm
     assert isinstance(chosen["arch"]["weight"], float)
     report = (tmp_path / "report.md").read_text()
     assert ("blend: (1 - w) x these scores" in report) == (answer == "found-1-blended")
+    # lgnas.recommend serves the blend as it was evaluated (by default when it is the answer).
+    assert _served_validation(tmp_path, "found-1-blended") == pytest.approx(blended["valid"])
+    assert Recommender.from_run(tmp_path).name.startswith(f"{answer} of ")
     # Resumed, the search reuses the blend it computed.
     model = tmp_path / "final" / "found-1-blended" / "model.pt"
     model.write_bytes(b"kept")

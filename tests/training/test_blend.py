@@ -34,6 +34,7 @@ SETTINGS = TrainSettings(
         "logger": True,
         "enable_progress_bar": False,
         "enable_model_summary": False,
+        "enable_checkpointing": False,
     },
 )
 
