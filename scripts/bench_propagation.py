@@ -82,11 +82,15 @@ def main() -> None:
             start = time.perf_counter()
             step(matrix)
             times[name].append(time.perf_counter() - start)
-    print(f"{args.dataset}: {graph.num_nodes} nodes, {systems['this'].nnz} entries, "
-          f"dim {args.dim}, {args.threads} thread(s), {args.rounds} rounds")
+    print(
+        f"{args.dataset}: {graph.num_nodes} nodes, {systems['this'].nnz} entries, "
+        f"dim {args.dim}, {args.threads} thread(s), {args.rounds} rounds"
+    )
     for name, values in times.items():
-        print(f"{name:8} median {statistics.median(values) * 1e3:7.1f} ms  "
-              f"fastest {min(values) * 1e3:7.1f} ms")
+        print(
+            f"{name:8} median {statistics.median(values) * 1e3:7.1f} ms  "
+            f"fastest {min(values) * 1e3:7.1f} ms"
+        )
     ratio = statistics.median(times["against"]) / statistics.median(times["this"])
     print(f"against / this (medians): {ratio:.2f}x")
 
