@@ -45,7 +45,9 @@ class Blend:
 
     Attributes:
         base: The GNN, trained as on its own.
-        filter: The graph filter; its grid is chosen on validation alone, first.
+        filter: The graph filter; its grid is chosen on validation alone, first. With its
+            ``refit``, the test blends the GNN (which learnt from training alone) with the
+            chosen filter rebuilt from training and validation.
         weight: The filter's weight, one value or a grid chosen on validation (after the
             filter's point); on a tie the smaller weight (more of the GNN) is kept.
     """
@@ -65,11 +67,6 @@ class Blend:
             raise ConfigError(
                 f"blend: the GNN's score={self.base.score!r} scores pairs (task=ctr); a blend "
                 "ranks every item, with score dot or cosine"
-            )
-        if self.filter.refit:
-            raise ConfigError(
-                "blend: the filter's refit is true, but the GNN learns from the training split "
-                "alone and the two are scored together; set the filter's refit: false"
             )
         weights = self.weight
         if isinstance(weights, Sequence) and not isinstance(weights, str):

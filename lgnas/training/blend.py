@@ -13,6 +13,7 @@ from lgnas.data.datamodule import RecDataModule
 from lgnas.data.splits import Split
 from lgnas.metrics import RankingMetrics
 from lgnas.models.blend import Blend, BlendedRecommender
+from lgnas.models.filter_recommender import GraphFilterRecommender
 from lgnas.models.graph_filter import GridPoint
 from lgnas.models.module import rank_batch
 from lgnas.training.closed_form import fit_graph_filter, write_choices
@@ -42,10 +43,12 @@ def fit_blend(
 
     The filter's grid point is chosen on validation alone (as its own fit chooses it), then
     the weight by ``eval.monitor`` on validation (the smallest of equals); the test split is
-    scored once, with that weight, and never with ``test=False``. The result reports what
-    the GNN trained (its epochs, stop reason, parameters); ``train_seconds`` adds the
-    filter's and the blend's validation to the GNN's training. With ``trainer.logger`` on and
-    a ``log_dir``, each weight's validation metrics go to :data:`WEIGHT_FILE` there.
+    scored once, with that weight, and never with ``test=False``. With the filter's
+    ``refit``, the test blends the GNN with the chosen filter rebuilt from training and
+    validation, the filter the result keeps. The result reports what the GNN trained (its
+    epochs, stop reason, parameters); ``train_seconds`` adds the filter's and the blend's
+    validation to the GNN's training. With ``trainer.logger`` on and a ``log_dir``, each
+    weight's validation metrics go to :data:`WEIGHT_FILE` there.
     """
     start = time.perf_counter()
     computed = fit_graph_filter(spec.filter, split, settings, test=False, log_dir=log_dir)
@@ -60,6 +63,15 @@ def fit_blend(
     best = max(range(len(weights)), key=lambda n: (valid[n][monitor], -n))
     tested = {}
     if test:
+        if spec.filter.refit:
+            rebuilt = GraphFilterRecommender(
+                [split.train, split.valid],
+                point.rank if point.alpha > 0 else 0,
+                spec.filter.power_iterations,
+                spec.filter.oversample,
+                seed=settings.seed,
+            )
+            model = BlendedRecommender(base.module.model, rebuilt, point)
         tested = _evaluate(model, data.test_dataloader(), [weights[best]], evaluation, "test/")[0]
     if log_dir is not None and settings.trainer.get("logger"):
         write_choices(Path(log_dir) / WEIGHT_FILE, ["weight"], [[w] for w in weights], valid)

@@ -4,6 +4,7 @@ weight's validation metrics, the weight chosen on validation, the test scored on
 from __future__ import annotations
 
 import csv
+import dataclasses
 
 import numpy as np
 import pytest
@@ -89,6 +90,32 @@ def test_each_weight_ranks_the_standardised_sum_as_brute_force_does(
     assert result.num_parameters == sum(p.numel() for p in result.module.model.gnn.parameters())
 
 
+def test_a_refit_blends_the_gnn_with_the_filter_rebuilt_from_train_and_validation(
+    split, reference
+) -> None:
+    spec = Blend(Architecture(num_layers=1, dim=8), GraphFilter(alpha=0.5, rank=4, refit=True))
+    result = fit(spec, Optim(lr=0.05), split, SETTINGS)
+    plain = fit(
+        dataclasses.replace(spec, filter=GraphFilter(alpha=0.5, rank=4)),
+        Optim(lr=0.05),
+        split,
+        SETTINGS,
+    )
+    # Validation chose the same weight from the filter built on training alone.
+    assert result.valid == plain.valid and result.architecture.weight == plain.architecture.weight
+    (weight,) = result.architecture.weight
+    with torch.no_grad():
+        users, items = result.module.model.gnn()
+    gnn = _z((users @ items.T).double().numpy())
+    rebuilt = GraphFilterRecommender([split.train, split.valid], 4, seed=SETTINGS.seed)
+    every_user = torch.arange(split.train.num_users)
+    filtered = _z(rebuilt.scores(every_user, 0.5, 4).double().numpy())
+    blended = (1 - weight) * gnn + weight * filtered
+    test = reference(blended, [split.train, split.valid], split.test, prefix="test/")
+    assert result.test == pytest.approx(test, abs=2e-6)
+    assert 0 < weight and result.test != plain.test
+
+
 def test_without_test_the_blend_scores_validation_only(split) -> None:
     spec = Blend(Architecture(num_layers=0, dim=8), GraphFilter(alpha=0.3, rank=4), weight=0.5)
     result = fit(spec, Optim(), split, SETTINGS.replace(trainer={"max_epochs": 2}), test=False)
@@ -110,7 +137,6 @@ def test_a_blend_is_a_plain_value_read_back_from_its_mapping() -> None:
         ({"weight": 1.5}, r"blend key 'weight': 1.5 must be a number in \[0, 1\]"),
         ({"weight": []}, "blend key 'weight' is an empty list"),
         ({"weight": [0.5, True]}, "blend key 'weight': True must be a number"),
-        ({"filter": {"refit": True}}, "the filter's refit is true"),
         ({"base": {"score": "mlp"}}, "the GNN's score='mlp' scores pairs"),
         ({"extra": 1}, r"unknown blend key\(s\) \['extra'\]"),
         ({"base": "lightgcn"}, "blend key 'base' must be a mapping"),
