@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from lgnas.models.blend import FAMILY as BLEND
 from lgnas.report.finals import answer_name
 from lgnas.report.write import comparison_headline, epochs_text, stop_text
 
@@ -27,8 +28,16 @@ def describe_model(arch: Mapping[str, Any], optim: Mapping[str, Any] | None = No
     Args:
         arch: An :class:`~lgnas.models.architecture.Architecture`'s ``to_dict()`` (or the
             ``arch`` of ``best_architecture.yaml``).
-        optim: An :class:`~lgnas.models.optim.Optim`'s ``to_dict()``, if known.
+        optim: An :class:`~lgnas.models.optim.Optim`'s ``to_dict()``, if known. A blend's
+            GNN is described, then what it is blended with.
     """
+    if arch.get("family") == BLEND:
+        graph_filter = arch["filter"]
+        point = ", ".join(f"{key} {graph_filter[key]}" for key in ("alpha", "rank", "sharpen"))
+        return (
+            f"{describe_model(arch['base'], optim)} · blended with a graph filter ({point}), "
+            f"filter weight {arch['weight']}"
+        )
     layers = int(arch.get("num_layers", 0))
     parts = [_layers(layers, _layer_texts(arch))] if layers else ["no message passing (MF)"]
     if layers:

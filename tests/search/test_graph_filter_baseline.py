@@ -90,6 +90,8 @@ def test_the_answer_blended_with_a_filter_is_chosen_on_validation(search_job, tm
     assert isinstance(chosen["arch"]["weight"], float)
     report = (tmp_path / "report.md").read_text()
     assert ("blend: (1 - w) x these scores" in report) == (answer == "found-1-blended")
+    found_line = next(line for line in run.verdict if line.startswith("Found: "))
+    assert ("blended with a graph filter" in found_line) == (answer == "found-1-blended")
     # lgnas.recommend serves the blend as it was evaluated (by default when it is the answer).
     assert _served_validation(tmp_path, "found-1-blended") == pytest.approx(blended["valid"])
     assert Recommender.from_run(tmp_path).name.startswith(f"{answer} of ")
