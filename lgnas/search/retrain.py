@@ -102,8 +102,10 @@ def retrain_finalists(
         contenders[name] = ("found", blended, recipe)
         base = output_dir / "final" / answer
         folder = output_dir / "final" / name
-        finals[name] = _blended_result(blended, recipe, base, split, settings, folder, progress)
-        finals = answer_first(finals, objective)
+        blend_row = _blended_result(blended, recipe, base, split, settings, folder, progress)
+        found = [(n, row) for n, row in finals.items() if row.get("kind") == "found"]
+        others = [(n, row) for n, row in finals.items() if row.get("kind") != "found"]
+        finals = answer_first(dict([*found, (name, blend_row), *others]), objective)
         answer = answer_name(finals)
     if answer is not None:
         _, arch, recipe = contenders[answer]
