@@ -20,6 +20,7 @@ TINY = [
     "+strategy=random", "dataset=ml100k", "search_space=tiny", "search.trials=2",
     "search.fidelity=1", "search.baselines=[]", "trainer.max_epochs=3", "eval.warmup=0",
     "threads=1",
+    "search.blend=null",  # a trained GNN served (a served blend: test_graph_filter_baseline.py)
 ]  # fmt: skip
 USER = "196"  # the first user of ml-100k's u.data
 

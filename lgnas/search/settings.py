@@ -60,7 +60,7 @@ class SearchSettings:
     top_k: int = 1
     propagated_layers: int = 2
     baselines: tuple[str, ...] = ("mf", "lightgcn", "ngcf")
-    blend: str | None = None
+    blend: str | None = "bspm"
     prior: tuple[str, ...] | None = (AUTO,)
     prior_top: int = 3
 

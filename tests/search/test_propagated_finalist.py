@@ -21,6 +21,7 @@ TINY = (
     "search.trials=1",
     "search.fidelity=2",
     "trainer.max_epochs=8",
+    "search.blend=null",  # the finalists themselves (blends: test_graph_filter_baseline.py)
 )
 
 
