@@ -130,7 +130,10 @@ def _blended_result(
         trained = load_result(base, split)
         if trained is None:
             return {"kind": "found", "error": f"no saved model in {base} to blend"}
-        result = fit_blend(spec, trained, split, settings, log_dir=folder / "logs")
+        try:
+            result = fit_blend(spec, trained, split, settings, log_dir=folder / "logs")
+        except Exception as error:  # the blend, not the search (the answer stands)
+            return {"kind": "found", "error": f"{type(error).__name__}: {error}"}
         save_result(result, folder, optim)
         summary = read_summary(folder)
         if progress is not None:
