@@ -18,7 +18,14 @@ from lgnas.search.latency import latency_ms_per_1k_users
 from lgnas.space import split_point
 from lgnas.training import TrainSettings, fit
 from lgnas.training.distributed import LIGHTNING_LOGGERS
-from lgnas.trials import Point, TrialResult, metric_utility, trial_folder
+from lgnas.trials import (
+    Point,
+    TrialResult,
+    fidelity_epochs,
+    metric_utility,
+    on_proxy,
+    trial_folder,
+)
 
 
 def quiet_lightning() -> None:
@@ -62,6 +69,10 @@ class TrialEvaluator:
             tensors copied). A parent whose file is missing (a Ray worker without the run
             directory) leaves the trial training from scratch. ``None``: nothing is kept and
             every trial trains from scratch.
+        proxy_split: The proxy subgraph's split (``search.proxy_users``): a trial at a
+            negative fidelity (:func:`~lgnas.trials.proxy_fidelity`) trains on it, from
+            scratch, keeping no checkpoint or weights (nothing on the full graph can continue
+            a subgraph's embedding tables).
     """
 
     def __init__(
@@ -75,6 +86,7 @@ class TrialEvaluator:
         checkpoint_dir: Path | None = None,
         full_fidelity: int | None = None,
         weights_dir: Path | None = None,
+        proxy_split: Split | None = None,
     ) -> None:
         self.optim, self.settings = optim, settings
         self.weights_dir = weights_dir
@@ -82,6 +94,7 @@ class TrialEvaluator:
         # Trials keep the text encoder frozen; LoRA fine-tuning (item_features.text.finetune)
         # is for the final retrains, which train on the unmodified split.
         self.split = frozen_text(split)
+        self.proxy_split = frozen_text(proxy_split) if proxy_split is not None else None
         self.metric, self.objective = objective, f"val/{objective}"
         self.max_seconds = max_seconds
         self.log_dir = log_dir
@@ -97,19 +110,20 @@ class TrialEvaluator:
     ) -> TrialResult:
         quiet_lightning()  # again here: in a Ray worker this object arrives unpickled
         start = time.perf_counter()
+        proxy = on_proxy(fidelity)
         try:
             architecture, optim = self.training_options(point)
             result = fit(
                 architecture,
                 optim,
-                self.split,
+                self._proxy() if proxy else self.split,
                 self.settings,
-                max_epochs=fidelity,
+                max_epochs=fidelity_epochs(fidelity),
                 max_seconds=self.max_seconds,
                 test=False,
                 log_dir=self.log_dir / trial_folder(point, fidelity) if self.log_dir else None,
-                init_from=self._parent_weights(parent),
-                **self._checkpoints(point, fidelity),
+                init_from=None if proxy else self._parent_weights(parent),
+                **({} if proxy else self._checkpoints(point, fidelity)),
             )
         except Exception as error:  # a bad candidate, not a broken search
             spent = {"seconds": time.perf_counter() - start}  # failed time counts too
@@ -140,9 +154,14 @@ class TrialEvaluator:
                 fidelity=fidelity,
             )
         utility = metric_utility(self.metric, value)
-        if self.weights_dir is not None:
+        if self.weights_dir is not None and not proxy:
             save_weights(result.module.model, self.weights_path(point, fidelity))
         return TrialResult(objective=utility, metrics=result.valid, cost=cost, fidelity=fidelity)
+
+    def _proxy(self) -> Split:
+        if self.proxy_split is None:
+            raise ValueError("a proxy trial needs the evaluator's proxy_split (search.proxy_users)")
+        return self.proxy_split
 
     def weights_path(self, point: Point, fidelity: int | None) -> Path:
         """Where a trial's trained weights are kept while the search runs."""

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from lgnas.errors import ConfigError, LgnasError
-from lgnas.trials import Candidate, TrialResult
+from lgnas.trials import Candidate, TrialResult, describe_fidelity
 from lgnas.trials.journal_file import JournalLines, read_lines, records_in
 
 RESULT_FIELDS = ("objective", "status", "metrics", "cost", "error", "fidelity")
@@ -140,7 +140,7 @@ class Journal:
 
 
 def _describe(key: str, fidelity: int | None) -> str:
-    return key if fidelity is None else f"{key} at {fidelity} epochs"
+    return key if fidelity is None else f"{key} at {describe_fidelity(fidelity)}"
 
 
 def _result(record: dict[str, Any]) -> TrialResult:

@@ -15,7 +15,7 @@ from lgnas.search.progress import SearchProgress
 from lgnas.search.scheduler import FidelityScheduler, promote
 from lgnas.space import SearchSpace
 from lgnas.strategies.base import SearchStrategy
-from lgnas.trials import Candidate, TrialResult
+from lgnas.trials import Candidate, TrialResult, fidelity_epochs, on_proxy
 
 __all__ = ["Budget", "Evaluate", "SearchOutcome", "run_search"]
 
@@ -150,14 +150,17 @@ def _run_brackets(
 
     A trial at ``f`` epochs counts ``f / search fidelity`` of a trial toward ``budget.trials``,
     so a trial budget means the same epochs with and without a scheduler; with the
-    scheduler's warm start a promoted trial counts only its epochs beyond the last rung. A
+    scheduler's warm start a promoted trial counts only its epochs beyond the last rung, and
+    a proxy trial its epochs times the proxy's share of the full graph's work. A
     rung runs only if its epochs fit in what is left of the trial budget and the time budget
     is not spent; a rung started is finished, and the first that does not fit ends the search.
 
     The strategy hears each candidate once, when its bracket ends, with its result at the
     highest fidelity it reached (the result carries that fidelity). One tell per candidate is
     the ask/tell contract; the highest rung's score is the best estimate the search has; and a
-    candidate stopped early scores lower, just as the screening judged it.
+    candidate stopped early scores lower, just as the screening judged it. A candidate that
+    stopped on the proxy is told its proxy result moved below the bracket's full-graph ones
+    (:func:`_below_full_graph`), since a smaller graph's scores are on another scale.
     """
     if not strategy.supports_batch:
         raise ConfigError(
@@ -165,7 +168,7 @@ def _run_brackets(
             f"{type(strategy).__name__} does not support batches; use search.scheduler=none"
         )
 
-    def fits(epochs: int) -> bool:
+    def fits(epochs: float) -> bool:
         """Whether a rung of ``epochs`` more epochs stays within the budget."""
         trials = (books.epochs_asked + epochs) / scheduler.max_fidelity
         over = budget.trials is not None and trials > budget.trials + 1e-9
@@ -181,18 +184,38 @@ def _run_brackets(
         reached: dict[int, TrialResult] = {}
         alive = list(range(len(candidates)))
         charges = scheduler.charges(bracket)
-        for rung, (epochs, _) in enumerate(bracket.rungs):
+        for rung, (fidelity, _) in enumerate(bracket.rungs):
             if not fits(charges[rung] * len(alive)):
                 return True  # the strategy keeps this bracket's candidates pending
-            results = books.run(running, [candidates[i] for i in alive], epochs, charges[rung])
+            results = books.run(running, [candidates[i] for i in alive], fidelity, charges[rung])
             reached.update(zip(alive, results))
             if rung + 1 < len(bracket.rungs):
                 chosen = promote([keys[i] for i in alive], results, bracket.rungs[rung + 1][1])
                 alive = [alive[j] for j in chosen]
             if not alive:
                 break
+        told = _below_full_graph(reached)
         for position, candidate in enumerate(candidates):
-            strategy.tell(candidate, reached[position])
+            strategy.tell(candidate, told[position])
+
+
+def _below_full_graph(reached: dict[int, TrialResult]) -> dict[int, TrialResult]:
+    """The results a strategy hears for a bracket: a candidate screened out on the proxy is
+    told its proxy result with the objective shifted to ``worst full-graph objective - (best
+    proxy objective - its own)``, so it ranks below every candidate the proxy promoted (as the
+    screening judged) and the screened-out keep their order. The journal keeps the result as
+    measured. Without a successful full-graph trial in the bracket nothing is shifted."""
+    full = [r.objective for r in reached.values() if r.ok and not on_proxy(r.fidelity)]
+    proxy = [r.objective for r in reached.values() if r.ok and on_proxy(r.fidelity)]
+    if not full or not proxy:
+        return reached
+    floor, best = min(full), max(proxy)  # type: ignore[type-var]
+    return {
+        i: dataclasses.replace(r, objective=floor - (best - r.objective))  # type: ignore[operator]
+        if r.ok and on_proxy(r.fidelity)
+        else r
+        for i, r in reached.items()
+    }
 
 
 class _Books:
@@ -209,14 +232,14 @@ class _Books:
         self.fields = fields  # what the strategy has the journal record per trial
         self.outcome = SearchOutcome()
         self.known: dict[tuple[str, int | None], TrialResult] = {}
-        self.epochs_asked = 0  # epochs of every trial, repeats included (the trial budget)
+        self.epochs_asked = 0.0  # epochs of every trial, repeats included (the trial budget)
 
     def run(
         self,
         executor: TrialExecutor,
         candidates: list[Candidate],
         fidelity: int | None,
-        charge: int | None = None,
+        charge: float | None = None,
     ) -> list[TrialResult]:
         """Each candidate's result at ``fidelity``, in order; the trials added to the books.
 
@@ -234,8 +257,10 @@ class _Books:
         """The trained trial ``candidate`` inherits weights from: the highest-fidelity
         successful trial of the candidate its strategy journals as ``parent``, if any."""
         parent_id = self.fields(candidate).get("parent")
-        trials = [
-            (c.point, r.fidelity) for c, r in self.outcome.trials if c.id == parent_id and r.ok
+        trials = [  # not a proxy trial's: its embedding tables are the subgraph's
+            (c.point, r.fidelity)
+            for c, r in self.outcome.trials
+            if c.id == parent_id and r.ok and not on_proxy(r.fidelity)
         ]
         if not trials:
             return None
@@ -247,7 +272,9 @@ class _Books:
         smaller budget stopped before. Each finished trial counts toward the best found and
         the finalists, whatever the budget; the strategy has asked its last and hears none."""
         for _, candidate, key, result in self.journal.finished(since=len(self.outcome.trials)):
-            self._add(candidate, key, result.fidelity, result, result.fidelity or 0)
+            self._add(
+                candidate, key, result.fidelity, result, fidelity_epochs(result.fidelity) or 0
+            )
 
     def _add(
         self,
@@ -255,11 +282,12 @@ class _Books:
         key: str,
         fidelity: int | None,
         result: TrialResult,
-        charge: int,
+        charge: float,
     ) -> None:
         if (key, fidelity) not in self.known:  # a repeat was not trained again
             self.outcome.seconds += float(result.cost.get("seconds", 0.0))
-            self.outcome.epochs += int(result.cost.get("epochs", charge))
+            trained = fidelity_epochs(fidelity) if on_proxy(fidelity) else charge
+            self.outcome.epochs += int(result.cost.get("epochs", trained))
             self.known[key, fidelity] = result
         self.epochs_asked += charge
         self.outcome.trials.append((candidate, result))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
+import math
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,12 +23,13 @@ from lgnas.search.executor import SerialSettings, make_executor
 from lgnas.search.journal import Journal
 from lgnas.search.loop import SearchOutcome, run_search
 from lgnas.search.progress import SearchProgress
+from lgnas.search.proxy import prepare_proxy, proxy_share
 from lgnas.search.retrain import START_WEIGHTS, retrain_finalists
 from lgnas.search.scheduler import FidelityScheduler
 from lgnas.search.settings import SearchJob
 from lgnas.strategies.scalarised import build_strategy
 from lgnas.training import read_recipe
-from lgnas.trials import TrialResult
+from lgnas.trials import TrialResult, describe_fidelity
 
 logger = logging.getLogger(__name__)
 
@@ -190,6 +193,12 @@ def run_trials(
     if job.prior is not None:  # the priors' best points are the first asks, also on a resume
         strategy.enqueue(job.prior.points)
     scheduler = settings.fidelity_scheduler
+    proxy = None
+    if scheduler is not None and settings.proxy_users is not None:
+        proxy = prepare_proxy(
+            job.dataset, settings.proxy_users, settings.proxy_kcore, seed=job.train.seed
+        )
+        scheduler = dataclasses.replace(scheduler, proxy_share=proxy_share(proxy, split))
     journal = Journal(output_dir / "journal.jsonl", search_identity(job, split))
     # What lgnas.recommend needs to rebuild the split and the models from the run directory.
     (output_dir / "config.yaml").write_text(yaml.safe_dump(dict(job.config), sort_keys=False))
@@ -204,6 +213,7 @@ def run_trials(
         checkpoint_dir=checkpoints if scheduler is not None and scheduler.warm_start else None,
         full_fidelity=settings.fidelity,
         weights_dir=checkpoints if strategy.inherits_weights else None,
+        proxy_split=proxy,
     )
     executor = make_executor(job.executor)
     if not isinstance(job.executor, SerialSettings) and settings.batch_size == 1:
@@ -307,9 +317,9 @@ def trials_note(
         level = result.fidelity if result.fidelity is not None else fidelity
         groups.setdefault(level, []).append(result)
     parts = []
-    for level in sorted(groups, key=lambda f: -1 if f is None else -f):
+    for level in sorted(groups, key=lambda f: -math.inf if f is None else -f):
         results = groups[level]
-        at = "full training" if level is None else f"{level} epoch{'s' if level != 1 else ''}"
+        at = describe_fidelity(level)
         reached = [
             int(r.cost["epochs"]) + int(r.cost.get("resumed_from", 0))
             for r in results
@@ -326,7 +336,9 @@ def trials_note(
     line = f"{len(outcome.trials)} trials"
     if scheduler is not None:
         ladder = "/".join(map(str, scheduler.ladder))
-        line += f" by {scheduler.kind} (eta {scheduler.eta}, rungs of {ladder} epochs)"
+        proxy = scheduler.proxy_epochs
+        screen = f"screened {proxy} epochs on the proxy, then " if proxy is not None else ""
+        line += f" by {scheduler.kind} (eta {scheduler.eta}, {screen}rungs of {ladder} epochs)"
     if parts:
         line += ": " + ", ".join(parts)
     if scheduler is not None:

@@ -1,7 +1,9 @@
 """Multi-fidelity schedules: successive halving and Hyperband brackets over training epochs.
 
 A bracket screens a batch of candidates at a low fidelity and promotes the best ``1/eta`` of
-them, rung by rung, to ``eta`` times the epochs, up to the search's full fidelity. The
+them, rung by rung, to ``eta`` times the epochs, up to the search's full fidelity. On large
+graphs a bracket may first screen ``eta`` times its candidates on a proxy: a seeded subgraph
+(``search.proxy_users``), whose epochs cost a fraction of the full graph's. The
 scheduler only plans brackets and picks whom to promote; the search loop asks the strategy,
 trains and journals (:func:`lgnas.search.loop.run_search`), so any strategy works with it.
 """
@@ -9,19 +11,20 @@ trains and journals (:func:`lgnas.search.loop.run_search`), so any strategy work
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from lgnas.errors import ConfigError
-from lgnas.trials import TrialResult
+from lgnas.trials import TrialResult, fidelity_epochs, on_proxy, proxy_fidelity
 
 SCHEDULERS = ("none", "sha", "hyperband")
 
 
 @dataclass(frozen=True)
 class Bracket:
-    """One bracket: ``rungs[j] = (epochs, candidates trained at them)``, counts decreasing."""
+    """One bracket: ``rungs[j] = (fidelity, candidates trained at it)``, counts decreasing;
+    a first rung on the proxy has a negative fidelity (:func:`~lgnas.trials.proxy_fidelity`)."""
 
     rungs: tuple[tuple[int, int], ...]
 
@@ -50,6 +53,13 @@ class FidelityScheduler:
         eta: Promotion factor: the best ``1/eta`` go on with ``eta`` times the epochs.
         warm_start: Whether a promoted candidate continues its lower rung's training (the
             evaluator keeps checkpoints), so a rung costs only its extra epochs.
+        proxy_epochs: Epochs of a proxy rung under every bracket that screens (one with
+            rungs below full fidelity): ``eta`` times the bracket's first rung's candidates
+            train this long on the proxy subgraph, the best ``1/eta`` go on to the full graph
+            (from scratch: the graphs differ). ``None``: no proxy rung.
+        proxy_share: The work of a proxy epoch in full-graph epochs (the proxy's training
+            interactions over the full graph's), which is what a proxy trial's epochs count
+            toward the trial budget.
     """
 
     kind: str
@@ -57,6 +67,8 @@ class FidelityScheduler:
     max_fidelity: int
     eta: int = 3
     warm_start: bool = False
+    proxy_epochs: int | None = None
+    proxy_share: float = 1.0
 
     def __post_init__(self) -> None:
         if self.kind not in SCHEDULERS[1:]:
@@ -66,6 +78,10 @@ class FidelityScheduler:
         _check_int("search.fidelity", self.max_fidelity, 1)
         _check_int("search.min_fidelity", self.min_fidelity, 1)
         _check_int("search.eta", self.eta, 2)
+        if self.proxy_epochs is not None:
+            _check_int("search.proxy_epochs", self.proxy_epochs, 1)
+        if not 0 < self.proxy_share <= 1:
+            raise ValueError(f"proxy_share={self.proxy_share} must be in (0, 1]")
         if not isinstance(self.warm_start, bool):
             raise ConfigError(f"search.warm_start={self.warm_start!r} must be true or false")
         if self.min_fidelity > self.max_fidelity:
@@ -90,14 +106,24 @@ class FidelityScheduler:
         else:
             n = self.eta**s
         rungs = self.ladder[top - s :]
-        return Bracket(tuple((f, max(1, n // self.eta**j)) for j, f in enumerate(rungs)))
+        full = tuple((f, max(1, n // self.eta**j)) for j, f in enumerate(rungs))
+        if self.proxy_epochs is None or s == 0:
+            return Bracket(full)
+        return Bracket(((proxy_fidelity(self.proxy_epochs), n * self.eta), *full))
 
-    def charges(self, bracket: Bracket) -> list[int]:
-        """Epochs each candidate of each rung trains: all of the rung's, or with a warm start
-        only those beyond the previous rung's."""
-        epochs = [f for f, _ in bracket.rungs]
-        before = [0, *epochs[:-1]] if self.warm_start else [0] * len(epochs)
-        return [f - b for f, b in zip(epochs, before)]
+    def charges(self, bracket: Bracket) -> list[float]:
+        """What each candidate of each rung counts toward the trial budget, in full-graph
+        epochs: all of the rung's epochs, or with a warm start only those beyond the previous
+        full-graph rung's; a proxy rung's epochs times :attr:`proxy_share`."""
+        charges, before = [], 0
+        for fidelity, _ in bracket.rungs:
+            epochs = fidelity_epochs(fidelity) or 0
+            if on_proxy(fidelity):
+                charges.append(epochs * self.proxy_share)
+                continue
+            charges.append(epochs - before)
+            before = epochs if self.warm_start else 0
+        return charges
 
     def brackets(self) -> Iterator[Bracket]:
         """The brackets to run, in order, without end (the loop's budget stops them)."""
@@ -105,29 +131,6 @@ class FidelityScheduler:
         order = range(top, -1, -1) if self.kind == "hyperband" else [top]
         while True:
             yield from (self.bracket(s) for s in order)
-
-    @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> FidelityScheduler | None:
-        """The scheduler ``search.*`` asks for; ``None`` for ``search.scheduler=none``.
-
-        Raises:
-            ConfigError: An unknown scheduler, or a fidelity setting that is missing, not a
-                whole number or out of range (the message names the key).
-        """
-        kind = settings.get("scheduler", "none")
-        if kind in (None, "none"):
-            return None
-        if settings.get("fidelity") is None:
-            raise ConfigError(
-                f"search.scheduler={kind} needs search.fidelity (the full epochs); it is null"
-            )
-        return cls(
-            kind=kind,
-            min_fidelity=settings.get("min_fidelity"),
-            max_fidelity=settings.get("fidelity"),
-            eta=settings.get("eta", 3),
-            warm_start=settings.get("warm_start", False),
-        )
 
 
 def promote(keys: Sequence[str], results: Sequence[TrialResult], count: int) -> list[int]:

@@ -53,6 +53,9 @@ class SearchSettings:
     min_fidelity: int = 2
     eta: int = 3
     warm_start: bool = True
+    proxy_users: int | None = None
+    proxy_epochs: int = 3
+    proxy_kcore: int = 5
     trial_seconds: float | None = field(default=None, metadata=IDENTITY)
     final_seconds: float | None = None
     objective: str = field(default="ndcg@20", metadata=IDENTITY)
@@ -81,6 +84,15 @@ class SearchSettings:
         if self.trials is None and self.seconds is None:
             raise ConfigError("search.trials and search.seconds are both null: set a budget")
         check_choice("search.scheduler", self.scheduler, SCHEDULERS)
+        check_number("search.proxy_users", self.proxy_users, minimum=1, integer=True, nullable=True)
+        check_number("search.proxy_epochs", self.proxy_epochs, minimum=1, integer=True)
+        check_number("search.proxy_kcore", self.proxy_kcore, minimum=0, integer=True)
+        if self.proxy_users is not None and self.scheduler == "none":
+            raise ConfigError(
+                f"search.proxy_users={self.proxy_users}: the proxy screens candidates in the "
+                "brackets of a multi-fidelity scheduler; set search.scheduler=sha (or "
+                "hyperband), or search.proxy_users=null"
+            )
         if not isinstance(self.objective, str):
             raise ConfigError(f"search.objective={self.objective!r} must be a metric name")
         if self.objectives is not None:
@@ -139,6 +151,7 @@ class SearchSettings:
             max_fidelity=self.fidelity,
             eta=self.eta,
             warm_start=self.warm_start,
+            proxy_epochs=self.proxy_epochs if self.proxy_users is not None else None,
         )
 
     @property
@@ -147,10 +160,11 @@ class SearchSettings:
         return Budget(trials=self.trials, seconds=self.seconds)
 
     def identity(self) -> dict[str, Any]:
-        """The :data:`IDENTITY` fields, plus the scheduler and several objectives when used.
+        """The :data:`IDENTITY` fields, plus the scheduler (with its proxy) and several
+        objectives when used.
 
-        The last two are left out when unused, so journals of searches from before they
-        existed still resume.
+        They are left out when unused, so journals of searches from before they existed
+        still resume.
         """
         identity = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.metadata}
         objectives = self.objective_list
@@ -164,6 +178,12 @@ class SearchSettings:
                 "eta": scheduler.eta,
                 "warm_start": scheduler.warm_start,
             }
+            if self.proxy_users is not None:
+                identity["scheduler"]["proxy"] = {
+                    "users": self.proxy_users,
+                    "kcore": self.proxy_kcore,
+                    "epochs": self.proxy_epochs,
+                }
         return identity
 
 

@@ -4,7 +4,8 @@ A bottom package: it imports nothing of lgnas but :mod:`lgnas.errors`, so any pa
 (spaces, strategies, the search, the report, plugins) can use it without import cycles.
 
 * :mod:`lgnas.trials.trial`: points, candidates, results (:class:`Point`,
-  :class:`Candidate`, :class:`TrialResult`) and a trial's log folder name.
+  :class:`Candidate`, :class:`TrialResult`), fidelities (proxy ones included) and a trial's
+  log folder name.
 * :mod:`lgnas.trials.objectives`: what a multi-objective search trades off
   (``search.objectives``) and the objective vector derived from a result.
 * :mod:`lgnas.trials.dominance`: Pareto dominance and NSGA-II's sorting.
@@ -32,7 +33,16 @@ from lgnas.trials.objectives import (
     parse_objectives,
     utilities,
 )
-from lgnas.trials.trial import Candidate, Point, TrialResult, trial_folder
+from lgnas.trials.trial import (
+    Candidate,
+    Point,
+    TrialResult,
+    describe_fidelity,
+    fidelity_epochs,
+    on_proxy,
+    proxy_fidelity,
+    trial_folder,
+)
 
 __all__ = [
     "COSTS",
@@ -45,12 +55,16 @@ __all__ = [
     "Vector",
     "crowded_ranks",
     "crowding_distance",
+    "describe_fidelity",
     "dominates",
+    "fidelity_epochs",
     "is_minimised",
     "metric_better",
     "metric_utility",
     "nondominated_fronts",
+    "on_proxy",
     "parse_objectives",
+    "proxy_fidelity",
     "trial_folder",
     "utilities",
 ]

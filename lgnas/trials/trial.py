@@ -29,7 +29,8 @@ class TrialResult:
         metrics: Validation metrics by name.
         cost: Trainable parameters, train seconds, epochs, ...
         error: Why a failed trial failed.
-        fidelity: Epochs the candidate was trained for (``None``: full fidelity).
+        fidelity: Epochs the candidate was trained for (``None``: full fidelity); negative
+            for epochs on the search's proxy subgraph (:func:`proxy_fidelity`).
     """
 
     objective: float | None
@@ -50,6 +51,36 @@ class TrialResult:
         return cls(objective=None, status="failed", error=error, **kwargs)
 
 
+def proxy_fidelity(epochs: int) -> int:
+    """The fidelity of a trial trained ``epochs`` epochs on the search's proxy subgraph
+    (``search.proxy_users``): ``-epochs``.
+
+    Negative, so a proxy trial is a fidelity of its own in the journal (a point is trained
+    once per fidelity) and ranks below every full-graph fidelity wherever results are
+    compared at the highest fidelity present: its scores come from another, smaller graph.
+    """
+    return -epochs
+
+
+def on_proxy(fidelity: int | None) -> bool:
+    """Whether a trial at ``fidelity`` trained on the proxy subgraph."""
+    return fidelity is not None and fidelity < 0
+
+
+def fidelity_epochs(fidelity: int | None) -> int | None:
+    """The epochs a fidelity trains for, on whichever graph (``None``: full fidelity)."""
+    return None if fidelity is None else abs(fidelity)
+
+
+def describe_fidelity(fidelity: int | None) -> str:
+    """``15 epochs``, ``3 epochs on the proxy``, or ``full training``."""
+    if fidelity is None:
+        return "full training"
+    epochs = abs(fidelity)
+    where = " on the proxy" if on_proxy(fidelity) else ""
+    return f"{epochs} epoch{'s' if epochs != 1 else ''}{where}"
+
+
 def trial_folder(point: Point, fidelity: int | None) -> str:
     """The name of a trial's log folder (under ``<run>/trials/``), made from what it trains.
 
@@ -58,4 +89,6 @@ def trial_folder(point: Point, fidelity: int | None) -> str:
     with the report) maps trial ids to these names.
     """
     digest = hashlib.sha1(json.dumps(point, sort_keys=True).encode()).hexdigest()[:12]
-    return digest if fidelity is None else f"{digest}-e{fidelity}"
+    if fidelity is None:
+        return digest
+    return f"{digest}-p{-fidelity}" if on_proxy(fidelity) else f"{digest}-e{fidelity}"
