@@ -13,10 +13,9 @@ from lgnas.data.datamodule import RecDataModule
 from lgnas.data.splits import Split
 from lgnas.metrics import RankingMetrics
 from lgnas.models.blend import Blend, BlendedRecommender
-from lgnas.models.filter_recommender import GraphFilterRecommender
 from lgnas.models.graph_filter import GridPoint
 from lgnas.models.module import rank_batch
-from lgnas.training.closed_form import fit_graph_filter, write_choices
+from lgnas.training.closed_form import filter_model, fit_graph_filter, write_choices
 from lgnas.training.result import ModelHolder, TrainResult
 from lgnas.training.settings import EvalSettings, TrainSettings
 
@@ -64,13 +63,8 @@ def fit_blend(
     tested = {}
     if test:
         if spec.filter.refit:
-            rebuilt = GraphFilterRecommender(
-                [split.train, split.valid],
-                point.rank if point.alpha > 0 else 0,
-                spec.filter.power_iterations,
-                spec.filter.oversample,
-                seed=settings.seed,
-            )
+            rank = point.rank if point.alpha > 0 else 0
+            rebuilt = filter_model(spec.filter, [split.train, split.valid], rank, settings.seed)
             model = BlendedRecommender(base.module.model, rebuilt, point)
         tested = _evaluate(model, data.test_dataloader(), [weights[best]], evaluation, "test/")[0]
     if log_dir is not None and settings.trainer.get("logger"):

@@ -39,6 +39,14 @@ def __init__(self, model: GraphFilterRecommender) -> None:
     self.model = model
 
 
+def filter_model(
+    spec: GraphFilter, parts: list[Interactions], rank: int, seed: int
+) -> GraphFilterRecommender:
+    """``spec``'s filter computed from the interactions of ``parts``, keeping ``rank``
+    singular vectors (0: the linear filter alone)."""
+    return GraphFilterRecommender(parts, rank, spec.power_iterations, spec.oversample, seed=seed)
+
+
 def fit_graph_filter(
     spec: GraphFilter,
     split: Split,
@@ -77,13 +85,7 @@ def fit_graph_filter(
             "with validation"
         )
     rank = max((point.rank for point in grid if point.alpha > 0), default=0)
-
-    def computed(parts: list[Interactions], rank: int) -> GraphFilterRecommender:
-        return GraphFilterRecommender(
-            parts, rank, spec.power_iterations, spec.oversample, seed=settings.seed
-        )
-
-    model = computed([split.train], rank)
+    model = filter_model(spec, [split.train], rank, settings.seed)
     valid = _evaluate(model, data.val_dataloader(), grid, evaluation, "val/")
     monitor = f"val/{evaluation.monitor}"
     best = max(range(len(grid)), key=lambda n: (valid[n][monitor], -n))
@@ -91,7 +93,7 @@ def fit_graph_filter(
     rank = chosen.rank if chosen.alpha > 0 else 0
     model.keep(rank)
     if spec.refit and test:
-        model = computed([split.train, split.valid], rank)
+        model = filter_model(spec, [split.train, split.valid], rank, settings.seed)
     seconds = time.perf_counter() - start
     tested = {}
     if test:
