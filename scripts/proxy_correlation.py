@@ -11,7 +11,9 @@ prints Spearman's and Kendall's rank correlations between proxy and full scores,
 of the full graph's top 5 the proxy's top 5 hold. Each trial is written to ``--out`` as a JSON
 line when it ends, so an interrupted run resumes without training anything again; ``--part
 i/n`` trains every n-th architecture from the i-th, so n processes share the work (run once
-more without ``--part`` to print the table).
+more without ``--part`` to print the table). Before each architecture the file is read again,
+so a second process with ``--reverse`` takes a part's work from its other end; they meet in
+the middle.
 """
 
 from __future__ import annotations
@@ -79,6 +81,14 @@ def job_for(dataset: str, seed: int, overrides: list[str]) -> SearchJob:
     return SearchJob.from_config(OmegaConf.to_container(cfg, resolve=True))
 
 
+def recorded(path: Path) -> dict[tuple[str, int, str], dict]:
+    """The trials already in ``path``, by (dataset, epochs, key)."""
+    if not path.is_file():
+        return {}
+    records = (json.loads(line) for line in path.read_text().splitlines())
+    return {(r["dataset"], r["epochs"], r["key"]): r for r in records}
+
+
 def draw(space: SearchSpace, count: int, seed: int) -> list[dict]:
     """``count`` distinct points, in the order drawn."""
     rng, points, keys = np.random.default_rng(seed), [], set()
@@ -101,15 +111,12 @@ def main() -> None:
     parser.add_argument("--proxy-epochs", type=int, nargs="+", default=[3, 15])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--part", default="0/1", help="i/n: every n-th architecture from i")
+    parser.add_argument("--reverse", action="store_true", help="a part's architectures last first")
     parser.add_argument("--out", type=Path, default=Path("outputs/proxy_correlation.jsonl"))
     parser.add_argument("overrides", nargs="*", help="Hydra overrides for both datasets")
     args = parser.parse_args()
     part, parts = map(int, args.part.split("/"))
-    done = {}
-    if args.out.is_file():
-        for line in args.out.read_text().splitlines():
-            record = json.loads(line)
-            done[(record["dataset"], record["epochs"], record["key"])] = record
+    done = recorded(args.out)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with initialize_config_dir(config_dir(), version_base=None):
         jobs = {name: job_for(name, args.seed, args.overrides) for name in (args.proxy, args.full)}
@@ -122,11 +129,16 @@ def main() -> None:
             p for n, p in enumerate(points)
             if n % parts == part and (dataset, epochs, space.key(p)) not in done
         ]  # fmt: skip
+        if args.reverse:
+            todo.reverse()
         if not todo:
             continue
         split = prepare_dataset(job.dataset, seed=job.train.seed)
         evaluate = TrialEvaluator(job.optim, job.trial_settings, split, job.search.objective)
         for point in todo:
+            done.update(recorded(args.out))  # another process may have trained it since
+            if (dataset, epochs, space.key(point)) in done:
+                continue
             result = evaluate(point, fidelity=epochs)
             record = {
                 "dataset": dataset,
