@@ -8,7 +8,7 @@ the input's id maps.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -55,6 +55,25 @@ class Split:
                 "dataset=ml100k_ctr"
             )
         return part.rating >= self.click_threshold
+
+
+def train_and_valid(split: Split) -> Split:
+    """``split`` with its validation rows moved into training and no validation left: what a
+    model chosen on validation is refitted on before its one test (the test is unchanged)."""
+    train, valid = split.train, split.valid
+
+    def joined(name: str) -> np.ndarray | None:
+        first, second = getattr(train, name), getattr(valid, name)
+        return None if first is None or second is None else np.concatenate([first, second])
+
+    merged = replace(
+        train,
+        user=joined("user"),
+        item=joined("item"),
+        rating=joined("rating"),
+        timestamp=joined("timestamp"),
+    )
+    return replace(split, train=merged, valid=valid.subset(np.zeros(0, np.int64)))
 
 
 def split_random(

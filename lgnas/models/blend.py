@@ -50,11 +50,17 @@ class Blend:
             chosen filter rebuilt from training and validation.
         weight: The filter's weight, one value or a grid chosen on validation (after the
             filter's point); on a tie the smaller weight (more of the GNN) is kept.
+        refit: After choosing on validation, refit both for the test on training and
+            validation: the GNN retrained from scratch for as many epochs as validation
+            chose (its best epoch), the filter rebuilt (this sets the filter's ``refit``).
+            What a search selected stays selected; the test model has read every non-test
+            interaction, as published models on benchmark splits without validation do.
     """
 
     base: Architecture
     filter: GraphFilter
     weight: tuple[float, ...] | float = WEIGHTS
+    refit: bool = False
 
     family: ClassVar[str] = FAMILY
 
@@ -82,6 +88,10 @@ class Blend:
                 )
         if not weights:
             raise ConfigError("blend key 'weight' is an empty list; give at least one value")
+        if not isinstance(self.refit, bool):
+            raise ConfigError(f"blend key 'refit': {self.refit!r} must be true or false")
+        if self.refit and not self.filter.refit:
+            object.__setattr__(self, "filter", dataclasses.replace(self.filter, refit=True))
         object.__setattr__(self, "weight", tuple(sorted({float(v) for v in weights})))
 
     @property
@@ -97,10 +107,10 @@ class Blend:
     def from_dict(cls, values: Mapping[str, Any]) -> Blend:
         """Build from a plain mapping (``base``, ``filter``, ``weight``), refusing unknown keys."""
         values = {k: v for k, v in values.items() if k != "family"}
-        unknown = sorted(set(values) - {"base", "filter", "weight"})
+        unknown = sorted(set(values) - {"base", "filter", "weight", "refit"})
         if unknown:
             raise ConfigError(
-                f"unknown blend key(s) {unknown}; valid keys are base, filter and weight"
+                f"unknown blend key(s) {unknown}; valid keys are base, filter, weight and refit"
             )
         for key in ("base", "filter"):
             if not isinstance(values.get(key), Mapping):
@@ -109,6 +119,7 @@ class Blend:
             Architecture.from_dict(values["base"]),
             GraphFilter.from_dict(values["filter"]),
             values.get("weight", WEIGHTS),
+            values.get("refit", False),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -119,6 +130,7 @@ class Blend:
             "base": self.base.to_dict(),
             "filter": self.filter.to_dict(),
             "weight": weight,
+            "refit": self.refit,
         }
 
 

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import torch
+from torch import nn
 
 from lgnas.data.datamodule import RecDataModule
 from lgnas.data.splits import Split
@@ -36,6 +37,7 @@ def fit_blend(
     *,
     test: bool = True,
     log_dir: Path | None = None,
+    refitted: nn.Module | None = None,
 ) -> TrainResult:
     """Blend ``base`` (``spec.base`` trained, e.g. by :func:`~lgnas.training.fit`) with
     ``spec.filter`` computed on ``split.train``.
@@ -44,7 +46,9 @@ def fit_blend(
     the weight by ``eval.monitor`` on validation (the smallest of equals); the test split is
     scored once, with that weight, and never with ``test=False``. With the filter's
     ``refit``, the test blends the GNN with the chosen filter rebuilt from training and
-    validation, the filter the result keeps. The result reports what the GNN trained (its
+    validation, the filter the result keeps; with the blend's ``refit``, also with
+    ``refitted``, the GNN retrained on training and validation (required then). The result
+    reports what the GNN trained (its
     epochs, stop reason, parameters); ``train_seconds`` adds the filter's and the blend's
     validation to the GNN's training. With ``trainer.logger`` on and a ``log_dir``, each
     weight's validation metrics go to :data:`WEIGHT_FILE` there.
@@ -62,10 +66,13 @@ def fit_blend(
     best = max(range(len(weights)), key=lambda n: (valid[n][monitor], -n))
     tested = {}
     if test:
+        if spec.refit and refitted is None:
+            raise ValueError("a blend with refit tests the GNN refitted on training and validation")
         if spec.filter.refit:
             rank = point.rank if point.alpha > 0 else 0
             rebuilt = filter_model(spec.filter, [split.train, split.valid], rank, settings.seed)
-            model = BlendedRecommender(base.module.model, rebuilt, point)
+            gnn = refitted if spec.refit else base.module.model
+            model = BlendedRecommender(gnn, rebuilt, point)
         tested = _evaluate(model, data.test_dataloader(), [weights[best]], evaluation, "test/")[0]
     if log_dir is not None and settings.trainer.get("logger"):
         write_choices(Path(log_dir) / WEIGHT_FILE, ["weight"], [[w] for w in weights], valid)

@@ -13,10 +13,11 @@ import lightning as L
 import torch
 from lightning.pytorch.callbacks import Callback, Timer
 from lightning.pytorch.loggers import CSVLogger, Logger, TensorBoardLogger
+from torch import nn
 
 from lgnas.data.clicks import ClickDataModule
 from lgnas.data.datamodule import RecDataModule
-from lgnas.data.splits import Split
+from lgnas.data.splits import Split, train_and_valid
 from lgnas.errors import ConfigError
 from lgnas.models.architecture import Architecture
 from lgnas.models.best_weights import BestWeights
@@ -108,7 +109,13 @@ def fit(
             init_from=init_from,
             callbacks=callbacks,
         )
-        return fit_blend(architecture, base, split, settings, test=test, log_dir=log_dir)
+        refitted = None
+        if architecture.refit and test:
+            epochs = base.epochs if base.best_epoch is None else base.best_epoch + 1
+            refitted = retrain(architecture.base, optim, train_and_valid(split), settings, epochs)
+        return fit_blend(
+            architecture, base, split, settings, test=test, log_dir=log_dir, refitted=refitted
+        )
     world_size = spawned_processes(settings.trainer)
     if world_size:
         from lgnas.training.distributed import fit_in_processes
@@ -167,6 +174,24 @@ def fit(
         stop_reason=stop,
         still_improving=still_improving,
     )
+
+
+def retrain(
+    architecture: Architecture, optim: Optim, split: Split, settings: TrainSettings, epochs: int
+) -> nn.Module:
+    """``architecture`` trained from scratch on ``split.train`` for exactly ``epochs`` epochs,
+    with nothing validated: the refit of a model whose epochs validation chose, on training
+    and validation together (:func:`~lgnas.data.splits.train_and_valid`). One process, no
+    logger and no checkpoint; the seed and recipe are the first fit's."""
+    torch.set_num_threads(settings.threads)
+    L.seed_everything(settings.seed, workers=True, verbose=False)
+    data, module = task_parts(architecture, optim, split, settings)
+    trainer_args: dict[str, Any] = dict(settings.trainer)
+    trainer_args.update(max_epochs=epochs, limit_val_batches=0, devices=1, logger=False)
+    trainer_args.update(enable_checkpointing=False, num_sanity_val_steps=0)
+    L.Trainer(**trainer_args).fit(module, datamodule=data)
+    module.model.eval()
+    return module.model
 
 
 def task_parts(

@@ -14,7 +14,7 @@ import torch
 from torch import Tensor
 
 from lgnas.data.datamodule import RecDataModule
-from lgnas.data.splits import Split
+from lgnas.data.splits import Split, train_and_valid
 from lgnas.errors import ConfigError
 from lgnas.models.architecture import Architecture
 from lgnas.models.blend import Blend, BlendedRecommender
@@ -79,7 +79,8 @@ def saved_scorer(weights: Path, split: Split) -> Scorer:
         graph_filter, point = load_filter(model, state, split)
         return lambda users: graph_filter.scores(users, *point)
     if isinstance(model, Blend):
-        gnn = load_gnn(model.base, _within(state, "gnn."), split)
+        trained_on = train_and_valid(split) if model.refit else split
+        gnn = load_gnn(model.base, _within(state, "gnn."), trained_on)
         graph_filter, point = load_filter(model.filter, _within(state, "graph_filter."), split)
         blended = BlendedRecommender(gnn, graph_filter, point)
         (weight,) = model.weight
