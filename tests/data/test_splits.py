@@ -13,6 +13,7 @@ from lgnas.data.splits import (
     split_predefined,
     split_random,
     split_temporal,
+    train_and_valid,
 )
 from lgnas.errors import ConfigError, DataError
 
@@ -125,6 +126,19 @@ def test_predefined_keeps_published_test_set(gowalla, tag_rows, rows_of, assert_
     train_rows = (~is_test).sum()
     assert abs(len(split.valid) / train_rows - 0.1) < 0.01
     assert (per_user(split.train) >= 1)[np.bincount(data.user[~is_test]) > 0].all()
+
+
+def test_train_and_valid_moves_validation_into_training(
+    ml100k: Interactions, tag_rows, rows_of, assert_partition
+) -> None:
+    tagged = tag_rows(ml100k)
+    split = split_random(tagged, seed=3)
+    refit = train_and_valid(split)
+    assert_partition(tagged, refit)  # every row still in exactly one part
+    assert len(refit.valid) == 0 and refit.test is split.test
+    expected = np.concatenate([rows_of(split.train), rows_of(split.valid)])
+    np.testing.assert_array_equal(rows_of(refit.train), expected)
+    assert refit.seed == split.seed and refit.note == split.note
 
 
 def test_cold_items_never_reach_training(ml100k: Interactions, tag_rows, rows_of) -> None:

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from lgnas.data.splits import train_and_valid
 from lgnas.errors import ConfigError
 from lgnas.models.architecture import Architecture
 from lgnas.models.blend import WEIGHTS, Blend, standardised
@@ -19,6 +20,9 @@ from lgnas.models.graph_filter import GraphFilter, GridPoint
 from lgnas.models.optim import Optim
 from lgnas.training import TrainSettings, fit
 from lgnas.training.blend import WEIGHT_FILE
+from lgnas.training.fit import retrain
+from lgnas.training.result import save_result
+from lgnas.training.saved import saved_scorer
 
 K = 5
 SETTINGS = TrainSettings(
@@ -116,6 +120,40 @@ def test_a_refit_blends_the_gnn_with_the_filter_rebuilt_from_train_and_validatio
     assert 0 < weight and result.test != plain.test
 
 
+def test_a_blend_refit_tests_the_gnn_retrained_on_training_and_validation(
+    split, reference, tmp_path
+) -> None:
+    base, optim = Architecture(num_layers=1, dim=8), Optim(lr=0.05)
+    spec = Blend(base, GraphFilter(alpha=0.5, rank=4), weight=0.5, refit=True)
+    assert spec.filter.refit  # the blend's refit rebuilds its filter too
+    result = fit(spec, optim, split, SETTINGS)
+    plain = fit(dataclasses.replace(spec, refit=False), optim, split, SETTINGS)
+    # Chosen as without the refit: it happens after validation.
+    assert result.valid == plain.valid and result.best_epoch == plain.best_epoch
+    assert result.architecture == dataclasses.replace(plain.architecture, refit=True)
+    # The tested GNN is retrained from scratch on training + validation for the epochs
+    # validation chose; the same epochs on training alone give another model.
+    epochs = plain.best_epoch + 1
+    merged = retrain(base, optim, train_and_valid(split), SETTINGS, epochs)
+    alone = retrain(base, optim, split, SETTINGS, epochs)
+    gnn = result.module.model.gnn
+    with torch.no_grad():
+        assert all(torch.equal(a, b) for a, b in zip(gnn(), merged()))
+        assert not torch.equal(gnn()[0], alone()[0])
+        assert not torch.equal(gnn()[0], plain.module.model.gnn()[0])
+        users, items = gnn()
+    rebuilt = GraphFilterRecommender([split.train, split.valid], 4, seed=SETTINGS.seed)
+    every_user = torch.arange(split.train.num_users)
+    filtered = _z(rebuilt.scores(every_user, 0.5, 4).double().numpy())
+    blended = 0.5 * _z((users @ items.T).double().numpy()) + 0.5 * filtered
+    test = reference(blended, [split.train, split.valid], split.test, prefix="test/")
+    assert result.test == pytest.approx(test, abs=2e-6)
+    # Saved and loaded back, the refit blend scores as it was tested.
+    save_result(result, tmp_path, optim)
+    loaded = saved_scorer(tmp_path / "model.pt", split)
+    assert np.allclose(loaded(every_user).double().numpy(), blended, atol=1e-4)
+
+
 def test_without_test_the_blend_scores_validation_only(split) -> None:
     spec = Blend(Architecture(num_layers=0, dim=8), GraphFilter(alpha=0.3, rank=4), weight=0.5)
     result = fit(spec, Optim(), split, SETTINGS.replace(trainer={"max_epochs": 2}), test=False)
@@ -129,6 +167,8 @@ def test_a_blend_is_a_plain_value_read_back_from_its_mapping() -> None:
     one = spec.chosen(GridPoint(0.3, 64, 0.5), 0.4)
     assert one.to_dict()["weight"] == 0.4 and one.filter.grid == [GridPoint(0.3, 64, 0.5)]
     assert model_from_dict(one.to_dict()) == one
+    refit = dataclasses.replace(one, refit=True)
+    assert refit.filter.refit and model_from_dict(refit.to_dict()) == refit
 
 
 @pytest.mark.parametrize(
@@ -139,6 +179,7 @@ def test_a_blend_is_a_plain_value_read_back_from_its_mapping() -> None:
         ({"weight": [0.5, True]}, "blend key 'weight': True must be a number"),
         ({"base": {"score": "mlp"}}, "the GNN's score='mlp' scores pairs"),
         ({"extra": 1}, r"unknown blend key\(s\) \['extra'\]"),
+        ({"refit": "yes"}, "blend key 'refit': 'yes' must be true or false"),
         ({"base": "lightgcn"}, "blend key 'base' must be a mapping"),
     ],
 )
