@@ -337,7 +337,7 @@ def trials_note(
     if scheduler is not None:
         ladder = "/".join(map(str, scheduler.ladder))
         proxy = scheduler.proxy_epochs
-        screen = f"screened {proxy} epochs on the proxy, then " if proxy is not None else ""
+        screen = f"screened {describe_fidelity(-proxy)}, then " if proxy is not None else ""
         line += f" by {scheduler.kind} (eta {scheduler.eta}, {screen}rungs of {ladder} epochs)"
     if parts:
         line += ": " + ", ".join(parts)

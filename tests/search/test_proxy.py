@@ -253,4 +253,4 @@ def test_a_real_search_screens_on_the_proxy(search_job, tmp_path: Path) -> None:
     assert run.outcome.best[1].fidelity == 3
     report = (tmp_path / "report.md").read_text()
     assert "9 at 1 epoch on the proxy" in report
-    assert "screened 1 epochs on the proxy" in report
+    assert "screened 1 epoch on the proxy" in report
