@@ -48,7 +48,7 @@ def run_one(dataset: str, seed: int, base: str, graph_filter: str, threads: int)
     start = time.perf_counter()
     trained = fit(gnn, job.optim, split, job.train)
     filtered = fit(spec.filter, job.optim, split, job.train)
-    blended = fit_blend(spec, trained, split, job.train)
+    blended = fit_blend(spec, trained, split, job.train, job.optim)
     chosen_filter = blended.architecture.filter.to_dict()
     rows = {}
     for name, result in ((base, trained), (graph_filter, filtered), ("blend", blended)):

@@ -48,6 +48,7 @@ def retrain_finalists(
     objective: str,
     propagated_layers: int = 0,
     blend: str | None = None,
+    blend_refit: bool = False,
     progress: SearchProgress | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Full training and one test of the ``top_k`` best points and of the ``baselines``.
@@ -62,7 +63,9 @@ def retrain_finalists(
     With ``blend`` (a graph filter preset, e.g. ``bspm``), that answer's trained model is then
     blended with the filter (``<answer>-blended``, :class:`~lgnas.models.blend.Blend`, its
     weight chosen on validation, 0 included), and the better of the two on validation is
-    the answer.
+    the answer. With ``blend_refit`` that blend is tested refitted on training and
+    validation (:attr:`~lgnas.models.blend.Blend.refit`: its GNN retrained for its best
+    epochs, the filter rebuilt); what validation chose is unchanged.
 
     A found point whose folder holds :data:`START_WEIGHTS` continues from them (fine-tuning
     its trial's model); the others, and every baseline, train from scratch. Each result is
@@ -97,7 +100,7 @@ def retrain_finalists(
     answer = answer_name(finals)
     if blend is not None and answer is not None and "error" not in finals[answer]:
         _, arch, recipe = contenders[answer]
-        blended = Blend(arch, model_preset(blend))
+        blended = Blend(arch, model_preset(blend), refit=blend_refit)
         name = f"{answer}{BLENDED}"
         contenders[name] = ("found", blended, recipe)
         base = output_dir / "final" / answer
@@ -131,7 +134,7 @@ def _blended_result(
         if trained is None:
             return {"kind": "found", "error": f"no saved model in {base} to blend"}
         try:
-            result = fit_blend(spec, trained, split, settings, log_dir=folder / "logs")
+            result = fit_blend(spec, trained, split, settings, optim, log_dir=folder / "logs")
         except Exception as error:  # the blend, not the search (the answer stands)
             return {"kind": "found", "error": f"{type(error).__name__}: {error}"}
         save_result(result, folder, optim)

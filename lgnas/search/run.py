@@ -69,6 +69,7 @@ def search(job: SearchJob, output_dir: str | Path, show_progress: bool = True) -
             objective=settings.objective,
             propagated_layers=settings.propagated_layers,
             blend=settings.blend,
+            blend_refit=settings.blend_refit,
             progress=progress,
         )
     title = f"lgnas search: {job.strategy.name} on {job.dataset.get('name')}, seed {job.train.seed}"

@@ -38,8 +38,8 @@ class SearchSettings:
     """The ``search`` config group (conf/config.yaml documents each key).
 
     Budgets (``trials``, ``seconds``), the retrain (``final_seconds``, ``top_k``,
-    ``propagated_layers``, ``baselines``, ``blend``) and ``batch_size`` do not change which
-    trials run, so a search may be resumed with other values; the fields marked
+    ``propagated_layers``, ``baselines``, ``blend``, ``blend_refit``) and ``batch_size`` do
+    not change which trials run, so a search may be resumed with other values; the fields marked
     :data:`IDENTITY` may not. ``prior`` (earlier searches whose best points are asked first, see
     :mod:`lgnas.search.prior`) enters the identity through the points it gives
     (:meth:`SearchJob.identity`), not its paths.
@@ -64,6 +64,7 @@ class SearchSettings:
     propagated_layers: int = 2
     baselines: tuple[str, ...] = ("mf", "lightgcn", "ngcf")
     blend: str | None = "bspm"
+    blend_refit: bool = False
     prior: tuple[str, ...] | None = (AUTO,)
     prior_top: int = 3
 
@@ -103,6 +104,8 @@ class SearchSettings:
                 f"search.blend={self.blend!r}: name a graph filter to blend the answer with, "
                 f"one of {sorted(FILTER_PRESETS)}, or null for none"
             )
+        if not isinstance(self.blend_refit, bool):
+            raise ConfigError(f"search.blend_refit={self.blend_refit!r} must be true or false")
         check_number("search.prior_top", self.prior_top, minimum=1, integer=True)
         if self.prior is not None:
             single = isinstance(self.prior, str | os.PathLike)

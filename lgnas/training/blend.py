@@ -8,17 +8,18 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import torch
-from torch import nn
 
 from lgnas.data.datamodule import RecDataModule
-from lgnas.data.splits import Split
+from lgnas.data.splits import Split, train_and_valid
 from lgnas.metrics import RankingMetrics
 from lgnas.models.blend import Blend, BlendedRecommender
 from lgnas.models.graph_filter import GridPoint
 from lgnas.models.module import rank_batch
+from lgnas.models.optim import Optim
 from lgnas.training.closed_form import filter_model, fit_graph_filter, write_choices
 from lgnas.training.result import ModelHolder, TrainResult
 from lgnas.training.settings import EvalSettings, TrainSettings
+from lgnas.training.task import retrain
 
 WEIGHT_FILE = "blend_weights.csv"
 """Every weight's validation metrics, written into the fit's ``log_dir``."""
@@ -34,10 +35,10 @@ def fit_blend(
     base: TrainResult,
     split: Split,
     settings: TrainSettings,
+    optim: Optim,
     *,
     test: bool = True,
     log_dir: Path | None = None,
-    refitted: nn.Module | None = None,
 ) -> TrainResult:
     """Blend ``base`` (``spec.base`` trained, e.g. by :func:`~lgnas.training.fit`) with
     ``spec.filter`` computed on ``split.train``.
@@ -46,9 +47,9 @@ def fit_blend(
     the weight by ``eval.monitor`` on validation (the smallest of equals); the test split is
     scored once, with that weight, and never with ``test=False``. With the filter's
     ``refit``, the test blends the GNN with the chosen filter rebuilt from training and
-    validation, the filter the result keeps; with the blend's ``refit``, also with
-    ``refitted``, the GNN retrained on training and validation (required then). The result
-    reports what the GNN trained (its
+    validation, the filter the result keeps; with the blend's ``refit``, also with the GNN
+    retrained by ``optim`` (its recipe) on training and validation for its best epochs
+    (:func:`~lgnas.training.task.retrain`). The result reports what the GNN trained (its
     epochs, stop reason, parameters); ``train_seconds`` adds the filter's and the blend's
     validation to the GNN's training. With ``trainer.logger`` on and a ``log_dir``, each
     weight's validation metrics go to :data:`WEIGHT_FILE` there.
@@ -66,12 +67,13 @@ def fit_blend(
     best = max(range(len(weights)), key=lambda n: (valid[n][monitor], -n))
     tested = {}
     if test:
-        if spec.refit and refitted is None:
-            raise ValueError("a blend with refit tests the GNN refitted on training and validation")
-        if spec.filter.refit:
+        if spec.filter.refit:  # always with the blend's own refit
             rank = point.rank if point.alpha > 0 else 0
             rebuilt = filter_model(spec.filter, [split.train, split.valid], rank, settings.seed)
-            gnn = refitted if spec.refit else base.module.model
+            gnn = base.module.model
+            if spec.refit:
+                epochs = base.epochs if base.best_epoch is None else base.best_epoch + 1
+                gnn = retrain(spec.base, optim, train_and_valid(split), settings, epochs)
             model = BlendedRecommender(gnn, rebuilt, point)
         tested = _evaluate(model, data.test_dataloader(), [weights[best]], evaluation, "test/")[0]
     if log_dir is not None and settings.trainer.get("logger"):

@@ -102,6 +102,19 @@ def test_the_answer_blended_with_a_filter_is_chosen_on_validation(search_job, tm
     assert again.finals["found-1-blended"] == blended and model.read_bytes() == b"kept"
 
 
+def test_a_refit_blend_is_chosen_as_before_and_tested_refitted(search_job, tmp_path) -> None:
+    common = (*ONE_TRIAL, "search.baselines=[]", "search.propagated_layers=0", "search.blend=gfcf")
+    plain = search(search_job(*common), tmp_path / "plain", show_progress=False).finals
+    run = search(search_job(*common, "search.blend_refit=true"), tmp_path, show_progress=False)
+    blended = run.finals["found-1-blended"]
+    assert blended["valid"] == plain["found-1-blended"]["valid"]
+    assert blended["test"] != plain["found-1-blended"]["test"]
+    chosen = yaml.safe_load(
+        (tmp_path / "final" / "found-1-blended" / "architecture.yaml").read_text()
+    )
+    assert chosen["arch"]["refit"] is True and chosen["arch"]["filter"]["refit"] is True
+
+
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [

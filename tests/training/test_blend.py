@@ -20,9 +20,9 @@ from lgnas.models.graph_filter import GraphFilter, GridPoint
 from lgnas.models.optim import Optim
 from lgnas.training import TrainSettings, fit
 from lgnas.training.blend import WEIGHT_FILE
-from lgnas.training.fit import retrain
 from lgnas.training.result import save_result
 from lgnas.training.saved import saved_scorer
+from lgnas.training.task import retrain
 
 K = 5
 SETTINGS = TrainSettings(

@@ -1,0 +1,76 @@
+"""What a task trains: its data module and Lightning module, and a plain retrain on them.
+
+Ranking serves BPR-style batches and full-ranking evaluation; the click-through task
+labelled impressions, a pointwise head and BCE. :func:`~lgnas.training.fit` early-stops on
+them; :func:`retrain` trains a chosen model again for a fixed number of epochs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import lightning as L
+import torch
+from torch import nn
+
+from lgnas.data.clicks import ClickDataModule
+from lgnas.data.datamodule import RecDataModule
+from lgnas.data.splits import Split
+from lgnas.errors import ConfigError
+from lgnas.models.architecture import Architecture
+from lgnas.models.click_module import ClickModule
+from lgnas.models.module import RecommenderModule, RepresentationModule
+from lgnas.models.optim import Optim
+from lgnas.models.recommender import GNNRecommender
+from lgnas.training.settings import TrainSettings
+
+
+def retrain(
+    architecture: Architecture, optim: Optim, split: Split, settings: TrainSettings, epochs: int
+) -> nn.Module:
+    """``architecture`` trained from scratch on ``split.train`` for exactly ``epochs`` epochs,
+    with nothing validated: the refit of a model whose epochs validation chose, on training
+    and validation together (:func:`~lgnas.data.splits.train_and_valid`). One process, no
+    logger and no checkpoint; the seed and recipe are the first fit's."""
+    torch.set_num_threads(settings.threads)
+    L.seed_everything(settings.seed, workers=True, verbose=False)
+    data, module = task_parts(architecture, optim, split, settings)
+    trainer_args: dict[str, Any] = dict(settings.trainer)
+    trainer_args.update(max_epochs=epochs, limit_val_batches=0, devices=1, logger=False)
+    trainer_args.update(enable_checkpointing=False, num_sanity_val_steps=0)
+    L.Trainer(**trainer_args).fit(module, datamodule=data)
+    module.model.eval()
+    return module.model
+
+
+def task_parts(
+    architecture: Architecture, optim: Optim, split: Split, settings: TrainSettings
+) -> tuple[L.LightningDataModule, RepresentationModule]:
+    """The data module and Lightning module of ``settings.task``: ranking (BPR-style batches,
+    full-ranking evaluation) or ctr (labelled impressions, a pointwise head, BCE)."""
+    evaluation, recipe = settings.eval, optim
+    common = {"lr": float(recipe.lr), "weight_decay": float(recipe.weight_decay)}
+    common.update(reg=float(recipe.reg), temperature=float(recipe.temperature))
+    if settings.task == "ctr":
+        clicks = ClickDataModule(
+            split, recipe.batch_size, eval_batch_size=evaluation.batch_size, seed=settings.seed
+        )
+        model = GNNRecommender(architecture, clicks.graph, content=split.item_content)
+        return clicks, ClickModule(model, metrics=list(evaluation.metrics), **common)
+    if split.click_threshold is not None:
+        raise ConfigError(
+            f"the dataset is labelled impressions (click_threshold={split.click_threshold:g}), "
+            "for task=ctr; rank on a dataset without click_threshold (e.g. dataset=ml100k)"
+        )
+    data = RecDataModule(
+        split,
+        batch_size=recipe.batch_size,
+        num_negatives=recipe.num_negatives,
+        eval_batch_size=evaluation.batch_size,
+        seed=settings.seed,
+    )
+    model = GNNRecommender(architecture, data.graph, content=split.item_content)
+    module = RecommenderModule(
+        model, loss=recipe.loss, metrics=list(evaluation.metrics), ks=list(evaluation.ks), **common
+    )
+    return data, module
