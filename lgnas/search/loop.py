@@ -15,7 +15,7 @@ from lgnas.search.progress import SearchProgress
 from lgnas.search.scheduler import FidelityScheduler, promote
 from lgnas.space import SearchSpace
 from lgnas.strategies.base import SearchStrategy
-from lgnas.trials import Candidate, TrialResult, fidelity_epochs, on_proxy
+from lgnas.trials import Candidate, TrialResult, describe_fidelity, fidelity_epochs, on_proxy
 
 __all__ = ["Budget", "Evaluate", "SearchOutcome", "run_search"]
 
@@ -176,6 +176,7 @@ def _run_brackets(
             books.epochs_asked / scheduler.max_fidelity, books.outcome.seconds
         )
 
+    _refuse_a_budget_below_one_rung(scheduler, budget)
     for bracket in scheduler.brackets():
         candidates = strategy.ask(bracket.size)
         if not candidates:
@@ -197,6 +198,22 @@ def _run_brackets(
         told = _below_full_graph(reached)
         for position, candidate in enumerate(candidates):
             strategy.tell(candidate, told[position])
+
+
+def _refuse_a_budget_below_one_rung(scheduler: FidelityScheduler, budget: Budget) -> None:
+    """A trial budget that cannot pay the first bracket's first rung would end the search
+    before its first trial: refused, naming the budget it needs."""
+    first = next(scheduler.brackets())
+    size = first.rungs[0][1]
+    epochs = scheduler.charges(first)[0] * size
+    if budget.trials is not None and epochs > budget.trials * scheduler.max_fidelity + 1e-9:
+        needed = math.ceil(epochs / scheduler.max_fidelity - 1e-9)
+        raise ConfigError(
+            f"search.trials={budget.trials:g} buys {budget.trials * scheduler.max_fidelity:g} "
+            f"epochs at search.fidelity={scheduler.max_fidelity}, but the first rung of a "
+            f"{scheduler.kind} bracket costs {epochs:.3g} epochs' worth ({size} candidates at "
+            f"{describe_fidelity(first.rungs[0][0])}); set search.trials to at least {needed}"
+        )
 
 
 def _below_full_graph(reached: dict[int, TrialResult]) -> dict[int, TrialResult]:

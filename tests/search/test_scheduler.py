@@ -175,6 +175,15 @@ def test_a_warm_start_charges_only_the_epochs_beyond_the_last_rung(tmp_path: Pat
     assert len(outcome.trials) == 26
 
 
+def test_a_budget_below_the_first_rung_is_refused_before_any_trial(tmp_path: Path) -> None:
+    # SHA's first rung: 9 candidates x 2 epochs = 18 epochs = 1 trial of 18 epochs.
+    with pytest.raises(ConfigError, match=r"costs 18 epochs' worth .* at least 1$"):
+        _search(tmp_path, "random", SHA, trials=0.5)
+    assert len(Journal(tmp_path / "journal.jsonl", {"strategy": "random", "scheduler": "sha"})) == 0
+    outcome, _ = _search(tmp_path / "enough", "random", SHA, trials=1)
+    assert len(outcome.trials) == 9
+
+
 class OneAtATime(RandomSearch):
     supports_batch = False
 
