@@ -34,9 +34,10 @@ def describe_model(arch: Mapping[str, Any], optim: Mapping[str, Any] | None = No
     if arch.get("family") == BLEND:
         graph_filter = arch["filter"]
         point = ", ".join(f"{key} {graph_filter[key]}" for key in ("alpha", "rank", "sharpen"))
+        refit = ", both refitted on train + validation for the test" if arch.get("refit") else ""
         return (
             f"{describe_model(arch['base'], optim)} · blended with a graph filter ({point}), "
-            f"filter weight {arch['weight']}"
+            f"filter weight {arch['weight']}{refit}"
         )
     layers = int(arch.get("num_layers", 0))
     parts = [_layers(layers, _layer_texts(arch))] if layers else ["no message passing (MF)"]

@@ -113,6 +113,9 @@ def test_a_refit_blend_is_chosen_as_before_and_tested_refitted(search_job, tmp_p
         (tmp_path / "final" / "found-1-blended" / "architecture.yaml").read_text()
     )
     assert chosen["arch"]["refit"] is True and chosen["arch"]["filter"]["refit"] is True
+    found_line = next(line for line in run.verdict if line.startswith("Found: "))
+    refitted = "both refitted on train + validation for the test" in found_line
+    assert refitted == (next(iter(run.finals)) == "found-1-blended")
 
 
 @pytest.mark.parametrize(
