@@ -281,7 +281,7 @@ class _Books:
         ]
         if not trials:
             return None
-        point, fidelity = max(trials, key=lambda t: math.inf if t[1] is None else t[1])
+        point, fidelity = max(trials, key=lambda t: _level(t[1]))
         return Parent(point, fidelity)
 
     def read_rest(self) -> None:
@@ -370,8 +370,22 @@ class _Batch:
 
     def _finish(self, position: int, result: TrialResult) -> None:
         self.results[position] = result
-        if result.ok and (self.best is None or result.objective > self.best.objective):
+        if result.ok and _outranks(result, self.best):
             self.best = result
         if self.progress:
             candidate = self.candidates[position]
             self.progress.finish(candidate, result, self.best, self.fields(candidate))
+
+
+def _level(fidelity: int | None) -> float:
+    """A fidelity's order: full training above every rung, a proxy (negative) below them."""
+    return math.inf if fidelity is None else fidelity
+
+
+def _outranks(result: TrialResult, best: TrialResult | None) -> bool:
+    """Whether ``result`` is the new best so far: higher fidelity first (scores of fewer
+    epochs or of the proxy are on another scale), then the objective."""
+    if best is None:
+        return True
+    mine, theirs = _level(result.fidelity), _level(best.fidelity)
+    return mine > theirs or (mine == theirs and result.objective > best.objective)  # type: ignore[operator]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -112,6 +113,37 @@ def test_the_proxy_promotes_its_best_to_the_full_graph(tmp_path: Path) -> None:
     assert outcome.best[1].fidelity == 18
     assert outcome.epochs == 27 * 4 + 9 * 2 + 3 * 6 + 18  # epochs trained, on either graph
     assert len(evaluate.trained) == len(set(evaluate.trained))
+
+
+class BestShown:
+    """Stands in for the progress display: keeps the best each finished trial is shown with."""
+
+    def __init__(self) -> None:
+        self.shown: list[TrialResult] = []
+
+    def start(self, candidate, fields) -> None:
+        pass
+
+    def finish(self, candidate, result, best, fields) -> None:
+        self.shown.append(best)
+
+
+def test_the_best_shown_never_falls_back_to_a_lower_fidelity(tmp_path: Path) -> None:
+    space, shown = load_space("tiny"), BestShown()
+    journal = Journal(tmp_path / "journal.jsonl", {"proxy": 4})
+    run_search(  # two brackets: the second's proxy scores are higher than any full-graph one
+        RandomSearch(space, seed=0),
+        space,
+        ProxyObjective(),
+        journal,
+        Budget(trials=9),
+        scheduler=PROXY,
+        progress=shown,
+    )
+    levels = [math.inf if b.fidelity is None else b.fidelity for b in shown.shown]
+    assert levels == sorted(levels) and levels[-1] == 18 and len(levels) == 80
+    full = [b.objective for b in shown.shown if b.fidelity == 18]
+    assert full == sorted(full)
 
 
 def test_the_screened_out_are_told_below_the_promoted_in_their_proxy_order(
