@@ -15,7 +15,14 @@ from lgnas.search.progress import SearchProgress
 from lgnas.search.scheduler import FidelityScheduler, promote
 from lgnas.space import SearchSpace
 from lgnas.strategies.base import SearchStrategy
-from lgnas.trials import Candidate, TrialResult, describe_fidelity, fidelity_epochs, on_proxy
+from lgnas.trials import (
+    Candidate,
+    TrialResult,
+    describe_fidelity,
+    fidelity_epochs,
+    fidelity_order,
+    on_proxy,
+)
 
 __all__ = ["Budget", "Evaluate", "SearchOutcome", "run_search"]
 
@@ -281,7 +288,7 @@ class _Books:
         ]
         if not trials:
             return None
-        point, fidelity = max(trials, key=lambda t: _level(t[1]))
+        point, fidelity = max(trials, key=lambda t: fidelity_order(t[1]))
         return Parent(point, fidelity)
 
     def read_rest(self) -> None:
@@ -377,15 +384,10 @@ class _Batch:
             self.progress.finish(candidate, result, self.best, self.fields(candidate))
 
 
-def _level(fidelity: int | None) -> float:
-    """A fidelity's order: full training above every rung, a proxy (negative) below them."""
-    return math.inf if fidelity is None else fidelity
-
-
 def _outranks(result: TrialResult, best: TrialResult | None) -> bool:
     """Whether ``result`` is the new best so far: higher fidelity first (scores of fewer
     epochs or of the proxy are on another scale), then the objective."""
     if best is None:
         return True
-    mine, theirs = _level(result.fidelity), _level(best.fidelity)
+    mine, theirs = fidelity_order(result.fidelity), fidelity_order(best.fidelity)
     return mine > theirs or (mine == theirs and result.objective > best.objective)  # type: ignore[operator]

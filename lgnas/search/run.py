@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
-import math
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,7 @@ from lgnas.search.scheduler import FidelityScheduler
 from lgnas.search.settings import SearchJob
 from lgnas.strategies.scalarised import build_strategy
 from lgnas.training import read_recipe
-from lgnas.trials import TrialResult, describe_fidelity
+from lgnas.trials import TrialResult, describe_fidelity, fidelity_order
 
 logger = logging.getLogger(__name__)
 
@@ -318,7 +317,7 @@ def trials_note(
         level = result.fidelity if result.fidelity is not None else fidelity
         groups.setdefault(level, []).append(result)
     parts = []
-    for level in sorted(groups, key=lambda f: -math.inf if f is None else -f):
+    for level in sorted(groups, key=fidelity_order, reverse=True):
         results = groups[level]
         at = describe_fidelity(level)
         reached = [

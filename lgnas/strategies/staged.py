@@ -3,7 +3,6 @@ layer, all through one ask/tell strategy."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -21,7 +20,7 @@ from lgnas.space import (
 from lgnas.space._stages import FIRST_OP
 from lgnas.strategies.base import SearchStrategy, _check_at_least, _check_unit_interval
 from lgnas.strategies.registry import load_strategy, make_strategy
-from lgnas.trials import Candidate, Point, TrialResult
+from lgnas.trials import Candidate, Point, TrialResult, fidelity_order
 
 NAME = "staged"
 _STAGE1 = 0  # the search index of stage 1; pair j of stage 2 is search j + 1
@@ -314,7 +313,7 @@ def _rank(entry: list[Any]) -> tuple[float, float]:
     """How results compare: more epochs first (fewer score lower whatever the model), then
     the objective."""
     _, _, objective, fidelity = entry
-    return (math.inf if fidelity is None else fidelity, objective)
+    return (fidelity_order(fidelity), objective)
 
 
 def _at(point: Point, name: str, layer: int) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -65,6 +66,12 @@ def proxy_fidelity(epochs: int) -> int:
 def on_proxy(fidelity: int | None) -> bool:
     """Whether a trial at ``fidelity`` trained on the proxy subgraph."""
     return fidelity is not None and fidelity < 0
+
+
+def fidelity_order(fidelity: int | None) -> float:
+    """How fidelities rank, lowest first: the proxy's (negative) below every full-graph
+    rung, full training (``None``) above them all; scores compare within one level only."""
+    return math.inf if fidelity is None else fidelity
 
 
 def fidelity_epochs(fidelity: int | None) -> int | None:
