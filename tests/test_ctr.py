@@ -13,7 +13,9 @@ from sklearn.metrics import log_loss, roc_auc_score
 
 from lgnas.config import config_dir
 from lgnas.data import prepare_dataset
+from lgnas.errors import ConfigError
 from lgnas.search.evaluator import TrialEvaluator
+from lgnas.search.run import search
 from lgnas.training import fit
 
 CTR = ("task=ctr", "dataset=ml100k_ctr")
@@ -97,3 +99,45 @@ def test_a_trial_maximises_the_negated_logloss_and_refuses_ranking_on_labels(sea
     ranking = search_job("+strategy=random", "dataset=ml100k_ctr")
     failed = TrialEvaluator(ranking.optim, ranking.trial_settings, split, "ndcg@20")(point, 1)
     assert not failed.ok and "labelled impressions" in failed.error
+
+
+def test_a_search_averages_its_retrained_found_models_chosen_on_validation(
+    search_job, tmp_path
+) -> None:
+    quick = ("search.trials=3", "search.fidelity=1", "trainer.max_epochs=3", "eval.warmup=0")
+    common = ("+strategy=random", *CTR, *quick, "search.baselines=[]", "search.top_k=3")
+    job = search_job(*common, "search.ensemble=true")
+    run = search(job, tmp_path, show_progress=False)
+    found = {n: row for n, row in run.finals.items() if n != "found-ensemble"}
+    ensemble = run.finals["found-ensemble"]
+    assert len(found) == 3 and ensemble["kind"] == "found" and "error" not in ensemble
+    best_single = max(row["valid"]["val/auc"] for row in found.values())
+    assert ensemble["valid"]["val/auc"] >= best_single - 1e-12
+    assert ensemble["epochs"] == sum(row["epochs"] for row in found.values())
+    # The answer is the better on validation, its recipe the one best_architecture.yaml holds.
+    answer = next(iter(run.finals))
+    assert run.finals[answer]["valid"]["val/auc"] == max(
+        row["valid"]["val/auc"] for row in run.finals.values()
+    )
+    best = yaml.safe_load((tmp_path / "best_architecture.yaml").read_text())["arch"]
+    assert (best.get("family") == "ensemble") == (answer == "found-ensemble")
+    folder = tmp_path / "final" / "found-ensemble"
+    chosen = yaml.safe_load((folder / "architecture.yaml").read_text())
+    assert len(chosen["arch"]["members"]) == 3 and sum(chosen["arch"]["weight"]) == pytest.approx(1)
+    # Resumed, the saved ensemble is reused, not recomputed.
+    weights = folder / "model.pt"
+    weights.write_bytes(b"kept")
+    assert search(job, tmp_path, show_progress=False).finals["found-ensemble"] == ensemble
+    assert weights.read_bytes() == b"kept"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (("search.ensemble=true", "search.top_k=3"), "averages click probabilities"),
+        ((*CTR, "search.ensemble=true", "search.top_k=1"), "retrains fewer than two"),
+    ],
+)
+def test_an_ensemble_the_search_cannot_make_is_refused(search_job, overrides, message) -> None:
+    with pytest.raises(ConfigError, match=message):
+        search_job("+strategy=random", *overrides)

@@ -1,8 +1,9 @@
 """The model families a preset or a saved recipe may name: trained GNNs and graph filters.
 
 A GNN is an :class:`Architecture`; a training-free graph filter (GF-CF) a
-:class:`GraphFilter`; a GNN blended with a filter a :class:`Blend`. A saved filter carries
-``family: graph_filter``, a blend ``family: blend``; a mapping without ``family`` is an
+:class:`GraphFilter`; a GNN blended with a filter a :class:`Blend`; click-through GNNs
+averaged an :class:`Ensemble`. A saved filter carries ``family: graph_filter``, a blend
+``family: blend``, an ensemble ``family: ensemble``; a mapping without ``family`` is an
 architecture, as every recipe written before filters existed is.
 """
 
@@ -15,10 +16,13 @@ from lgnas.errors import ConfigError
 from lgnas.models.architecture import PRESETS, Architecture, preset
 from lgnas.models.blend import FAMILY as BLEND
 from lgnas.models.blend import Blend
+from lgnas.models.ensemble import FAMILY as ENSEMBLE
+from lgnas.models.ensemble import Ensemble
 from lgnas.models.graph_filter import FAMILY, GraphFilter
 
-Model = Architecture | GraphFilter | Blend
-"""What ``fit`` accepts: a GNN to train, a graph filter to compute, or a blend of the two."""
+Model = Architecture | GraphFilter | Blend | Ensemble
+"""What ``fit`` accepts: a GNN to train, a graph filter to compute, a blend of the two, or an
+ensemble of click-through GNNs."""
 
 FILTER_PRESETS: dict[str, dict[str, Any]] = {
     # GF-CF (Shen et al., CIKM 2021): alpha and rank chosen on validation from the grids.
@@ -45,9 +49,12 @@ def model_from_dict(values: Mapping[str, Any]) -> Model:
         return GraphFilter.from_dict(values)
     if family == BLEND:
         return Blend.from_dict(values)
+    if family == ENSEMBLE:
+        return Ensemble.from_dict(values)
     if family is not None:
         raise ConfigError(
             f"unknown model family {family!r}; write family: {FAMILY} for a graph filter, "
-            f"family: {BLEND} for a GNN blended with one, or leave it out for a GNN architecture"
+            f"family: {BLEND} for a GNN blended with one, family: {ENSEMBLE} for click-through "
+            "GNNs averaged, or leave it out for a GNN architecture"
         )
     return Architecture.from_dict(values)

@@ -14,6 +14,8 @@ PROPAGATED = "-propagated"
 """Suffix of a found model retrained on LightGCN layers (``found-1-propagated``)."""
 BLENDED = "-blended"
 """Suffix of the answer blended with a graph filter (``found-1-blended``)."""
+ENSEMBLE = "ensemble"
+"""``found-ensemble``: the retrained found models averaged (click-through)."""
 
 
 def final_row(kind: str, summary: Mapping[str, Any]) -> dict[str, Any]:
@@ -89,4 +91,6 @@ def _order(folder: Path) -> tuple[int, int, str]:
     rank, _, suffix = folder.name.removeprefix(FOUND_PREFIX).partition("-")
     if folder.name.startswith(FOUND_PREFIX) and rank.isdigit():
         return (0, int(rank), suffix)
+    if folder.name == FOUND_PREFIX + ENSEMBLE:  # after the found models it averages
+        return (0, 1 << 30, "")
     return (1, 0, folder.name)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from lgnas.models.blend import FAMILY as BLEND
+from lgnas.models.ensemble import FAMILY as ENSEMBLE
 from lgnas.report.analysis import write_search_analysis
 from lgnas.report.architecture import architecture_text, blend_text, plot_architecture
 from lgnas.report.write import write_leaderboard, write_report
@@ -54,11 +55,22 @@ def write_search_reports(
 
 
 def write_architecture(output_dir: Path, arch: Mapping[str, Any], optim: Mapping[str, Any]) -> None:
-    """``architecture.png`` and a "Found architecture" section in ``report.md``."""
-    blended = arch.get("family") == BLEND
-    base = arch["base"] if blended else arch
-    plot_architecture(base, output_dir / "architecture.png", title="found")
-    text = architecture_text(base, optim) + (blend_text(arch) if blended else [])
+    """``architecture.png`` and a "Found architecture" section in ``report.md``; an
+    ensemble's heaviest member is drawn, and every member written out with its weight."""
+    if arch.get("family") == ENSEMBLE:
+        weights, members = arch["weight"], arch["members"]
+        heaviest = members[max(range(len(weights)), key=lambda n: weights[n])]
+        plot_architecture(heaviest["arch"], output_dir / "architecture.png", title="found")
+        text = ["ensemble: the weighted mean of these models' click logits (weights chosen on"]
+        text += ["validation); the heaviest is drawn"]
+        for n, (member, weight) in enumerate(zip(members, weights), 1):
+            text += ["", f"member {n}, weight {weight:g}:"]
+            text += architecture_text(member["arch"], member.get("optim"))
+    else:
+        blended = arch.get("family") == BLEND
+        base = arch["base"] if blended else arch
+        plot_architecture(base, output_dir / "architecture.png", title="found")
+        text = architecture_text(base, optim) + (blend_text(arch) if blended else [])
     lines = ["", "## Found architecture", "", "```text", *text, "```"]
     lines += ["", "Drawn in `architecture.png`; the recipe to train it: `best_architecture.yaml`."]
     with (output_dir / "report.md").open("a", encoding="utf-8") as report:

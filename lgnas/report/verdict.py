@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from lgnas.models.blend import FAMILY as BLEND
+from lgnas.models.ensemble import FAMILY as ENSEMBLE
 from lgnas.report.finals import answer_name
 from lgnas.report.write import comparison_headline, epochs_text, stop_text
 
@@ -29,8 +30,17 @@ def describe_model(arch: Mapping[str, Any], optim: Mapping[str, Any] | None = No
         arch: An :class:`~lgnas.models.architecture.Architecture`'s ``to_dict()`` (or the
             ``arch`` of ``best_architecture.yaml``).
         optim: An :class:`~lgnas.models.optim.Optim`'s ``to_dict()``, if known. A blend's
-            GNN is described, then what it is blended with.
+            GNN is described, then what it is blended with; an ensemble's weights and its
+            heaviest member.
     """
+    if arch.get("family") == ENSEMBLE:
+        weights, members = arch["weight"], arch["members"]
+        heaviest = members[max(range(len(weights)), key=lambda n: weights[n])]
+        shares = "/".join(f"{w:g}" for w in weights)
+        return (
+            f"an ensemble of {len(members)} retrained found models (weights {shares}, chosen on "
+            f"validation); the heaviest: {describe_model(heaviest['arch'], heaviest.get('optim'))}"
+        )
     if arch.get("family") == BLEND:
         graph_filter = arch["filter"]
         point = ", ".join(f"{key} {graph_filter[key]}" for key in ("alpha", "rank", "sharpen"))

@@ -59,6 +59,7 @@ STOP_TEXT = {
     "epoch_cap": "epoch cap",
     "time_limit": "time limit",
     "closed_form": "closed form",
+    "ensemble": "ensemble of trained models",
 }
 """How a report names each :data:`lgnas.training.result.StopReason`."""
 
@@ -80,9 +81,10 @@ def stop_text(final: Mapping[str, Any]) -> str:
 
 def epochs_text(final: Mapping[str, Any]) -> tuple[str, str]:
     """Epochs trained and the best validation epoch (counted from 1); ``?`` when unknown,
-    ``-`` for a model with no epochs (a closed-form graph filter)."""
+    ``-`` for a model with no epochs (a closed-form graph filter) or none of its own (an
+    ensemble: its members' epochs summed)."""
     epochs, best = final.get("epochs"), final.get("best_epoch")
-    if final.get("stop_reason") == "closed_form":
+    if final.get("stop_reason") in ("closed_form", "ensemble"):
         return str(epochs or 0), "-"
     return (
         "?" if epochs is None else str(epochs),

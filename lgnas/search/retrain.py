@@ -2,29 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from lgnas.data.splits import Split
 from lgnas.models.architecture import propagated
 from lgnas.models.blend import Blend
+from lgnas.models.ensemble import Ensemble
 from lgnas.models.families import Model, model_preset
 from lgnas.models.optim import Optim
-from lgnas.report.finals import BLENDED, PROPAGATED, answer_first, answer_name, final_row
+from lgnas.report.finals import (
+    BLENDED,
+    ENSEMBLE,
+    FOUND_PREFIX,
+    PROPAGATED,
+    answer_first,
+    answer_name,
+    final_row,
+)
 from lgnas.report.write import stop_text
 from lgnas.search.evaluator import TrialEvaluator
 from lgnas.search.loop import SearchOutcome
 from lgnas.search.progress import SearchProgress
 from lgnas.training import (
+    TrainResult,
     TrainSettings,
     fit,
     fit_blend,
+    fit_ensemble,
     load_result,
     read_recipe,
     read_summary,
     save_result,
     write_recipe,
 )
+from lgnas.training.task import load_click_result
 
 REQUEST = "request.yaml"
 """In ``final/<name>/``: the model and recipe asked for (a graph filter's grids, a blend's
@@ -49,6 +62,7 @@ def retrain_finalists(
     propagated_layers: int = 0,
     blend: str | None = None,
     blend_refit: bool = False,
+    ensemble: bool = False,
     progress: SearchProgress | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Full training and one test of the ``top_k`` best points and of the ``baselines``.
@@ -66,6 +80,11 @@ def retrain_finalists(
     the answer. With ``blend_refit`` that blend is tested refitted on training and
     validation (:attr:`~lgnas.models.blend.Blend.refit`: its GNN retrained for its best
     epochs, the filter rebuilt); what validation chose is unchanged.
+
+    With ``ensemble`` (click-through), the retrained found models are also averaged
+    (``found-ensemble``, :class:`~lgnas.models.ensemble.Ensemble`, its weights chosen on
+    validation, so it never scores below its best member there), and the better on
+    validation is the answer.
 
     A found point whose folder holds :data:`START_WEIGHTS` continues from them (fine-tuning
     its trial's model); the others, and every baseline, train from scratch. Each result is
@@ -97,6 +116,9 @@ def retrain_finalists(
             kind, arch, recipe, split, settings, max_seconds, folder, name, progress
         )
     finals = answer_first(finals, objective)
+    if ensemble:
+        finals = _with_ensemble(finals, contenders, split, settings, output_dir, progress)
+        finals = answer_first(finals, objective)
     answer = answer_name(finals)
     if blend is not None and answer is not None and "error" not in finals[answer]:
         _, arch, recipe = contenders[answer]
@@ -105,7 +127,14 @@ def retrain_finalists(
         contenders[name] = ("found", blended, recipe)
         base = output_dir / "final" / answer
         folder = output_dir / "final" / name
-        blend_row = _blended_result(blended, recipe, base, split, settings, folder, progress)
+
+        def blend_it() -> TrainResult:
+            trained = load_result(base, split)
+            if trained is None:
+                raise FileNotFoundError(f"no saved model in {base} to blend")
+            return fit_blend(blended, trained, split, settings, recipe, log_dir=folder / "logs")
+
+        blend_row = _combined_result(blended, recipe, folder, progress, blend_it)
         found = [(n, row) for n, row in finals.items() if row.get("kind") == "found"]
         others = [(n, row) for n, row in finals.items() if row.get("kind") != "found"]
         finals = answer_first(dict([*found, (name, blend_row), *others]), objective)
@@ -116,26 +145,53 @@ def retrain_finalists(
     return finals
 
 
-def _blended_result(
-    spec: Blend,
-    optim: Optim,
-    base: Path,
+def _with_ensemble(
+    finals: dict[str, dict[str, Any]],
+    contenders: dict[str, tuple[str, Model, Optim]],
     split: Split,
     settings: TrainSettings,
+    output_dir: Path,
+    progress: SearchProgress | None,
+) -> dict[str, dict[str, Any]]:
+    """``finals`` with ``found-ensemble`` after the found rows: the found models that trained,
+    averaged; unchanged if fewer than two trained."""
+    members = [n for n, row in finals.items() if row.get("kind") == "found" and "error" not in row]
+    if len(members) < 2:
+        return finals
+    spec = Ensemble(tuple((contenders[n][1], contenders[n][2]) for n in members))
+    name = f"{FOUND_PREFIX}{ENSEMBLE}"
+    contenders[name] = ("found", spec, Optim())
+    folder = output_dir / "final" / name
+
+    def ensemble_them() -> TrainResult:
+        trained = [load_click_result(output_dir / "final" / n, split, settings) for n in members]
+        missing = [n for n, result in zip(members, trained) if result is None]
+        if missing:
+            raise FileNotFoundError(f"no saved model of {missing} in {output_dir / 'final'}")
+        return fit_ensemble(spec, trained, split, settings, log_dir=folder / "logs")
+
+    row = _combined_result(spec, Optim(), folder, progress, ensemble_them)
+    found = [(n, r) for n, r in finals.items() if r.get("kind") == "found"]
+    others = [(n, r) for n, r in finals.items() if r.get("kind") != "found"]
+    return dict([*found, (name, row), *others])
+
+
+def _combined_result(
+    spec: Model,
+    optim: Optim,
     folder: Path,
     progress: SearchProgress | None,
+    combine: Callable[[], TrainResult],
 ) -> dict[str, Any]:
-    """Blend the retrained model saved in ``base`` with ``spec.filter``, or reuse the saved
-    blend if it is the same."""
+    """The row of a model ``combine`` builds from saved retrains (a blend, an ensemble), or
+    of its saved result if it is the same model. A failure is the row's error: the search's
+    other results stand."""
     summary = _reused(folder, spec, optim, progress)
     if summary is None:
         write_recipe(folder / REQUEST, spec, optim)
-        trained = load_result(base, split)
-        if trained is None:
-            return {"kind": "found", "error": f"no saved model in {base} to blend"}
         try:
-            result = fit_blend(spec, trained, split, settings, optim, log_dir=folder / "logs")
-        except Exception as error:  # the blend, not the search (the answer stands)
+            result = combine()
+        except Exception as error:
             return {"kind": "found", "error": f"{type(error).__name__}: {error}"}
         save_result(result, folder, optim)
         summary = read_summary(folder)

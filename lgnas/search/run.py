@@ -69,6 +69,7 @@ def search(job: SearchJob, output_dir: str | Path, show_progress: bool = True) -
             propagated_layers=settings.propagated_layers,
             blend=settings.blend,
             blend_refit=settings.blend_refit,
+            ensemble=settings.ensemble,
             progress=progress,
         )
     title = f"lgnas search: {job.strategy.name} on {job.dataset.get('name')}, seed {job.train.seed}"
@@ -76,8 +77,10 @@ def search(job: SearchJob, output_dir: str | Path, show_progress: bool = True) -
     recipe = answer_recipe(outcome, evaluate, finals, output_dir)
     if recipe is not None:
         if job.train.task == "ctr":  # trained with BCE on impressions: no ranking loss
-            recipe[1].pop("loss")
-            recipe[1].pop("num_negatives")
+            members = recipe[0].get("members") or ()  # an ensemble's own recipes
+            for optim in (recipe[1], *(member.get("optim") or {} for member in members)):
+                optim.pop("loss", None)
+                optim.pop("num_negatives", None)
     users = split.train.user_ids
     verdict = verdict_lines(
         title=title,

@@ -38,8 +38,9 @@ class SearchSettings:
     """The ``search`` config group (conf/config.yaml documents each key).
 
     Budgets (``trials``, ``seconds``), the retrain (``final_seconds``, ``top_k``,
-    ``propagated_layers``, ``baselines``, ``blend``, ``blend_refit``) and ``batch_size`` do
-    not change which trials run, so a search may be resumed with other values; the fields marked
+    ``propagated_layers``, ``baselines``, ``blend``, ``blend_refit``, ``ensemble``) and
+    ``batch_size`` do not change which trials run, so a search may be resumed with other
+    values; the fields marked
     :data:`IDENTITY` may not. ``prior`` (earlier searches whose best points are asked first, see
     :mod:`lgnas.search.prior`) enters the identity through the points it gives
     (:meth:`SearchJob.identity`), not its paths.
@@ -65,6 +66,7 @@ class SearchSettings:
     baselines: tuple[str, ...] = ("mf", "lightgcn", "ngcf")
     blend: str | None = "bspm"
     blend_refit: bool = False
+    ensemble: bool = False
     prior: tuple[str, ...] | None = (AUTO,)
     prior_top: int = 3
 
@@ -106,6 +108,14 @@ class SearchSettings:
             )
         if not isinstance(self.blend_refit, bool):
             raise ConfigError(f"search.blend_refit={self.blend_refit!r} must be true or false")
+        if not isinstance(self.ensemble, bool):
+            raise ConfigError(f"search.ensemble={self.ensemble!r} must be true or false")
+        if self.ensemble and self.top_k < 2:
+            raise ConfigError(
+                f"search.ensemble=true averages the retrained found models, but "
+                f"search.top_k={self.top_k} retrains fewer than two; set search.top_k=3 (or "
+                "more), or search.ensemble=false"
+            )
         check_number("search.prior_top", self.prior_top, minimum=1, integer=True)
         if self.prior is not None:
             single = isinstance(self.prior, str | os.PathLike)
@@ -249,6 +259,12 @@ class SearchJob:
             raise ConfigError(
                 f"search.blend={self.search.blend}: a graph filter ranks items; with "
                 f"task={self.train.task} set search.blend=null"
+            )
+        if self.search.ensemble and self.train.task != "ctr":
+            raise ConfigError(
+                f"search.ensemble=true averages click probabilities (task=ctr); with "
+                f"task={self.train.task} set search.ensemble=false (search.blend combines "
+                "ranking models)"
             )
 
     @classmethod

@@ -7,6 +7,7 @@ through :func:`fit`, so all of them follow the same rules.
 from __future__ import annotations
 
 from lgnas.training.blend import fit_blend
+from lgnas.training.ensemble import fit_ensemble
 from lgnas.training.fit import fit, training_loggers
 from lgnas.training.result import (
     TrainResult,
@@ -24,6 +25,7 @@ __all__ = [
     "TrainSettings",
     "fit",
     "fit_blend",
+    "fit_ensemble",
     "load_result",
     "read_recipe",
     "read_summary",

@@ -19,6 +19,7 @@ from lgnas.errors import ConfigError
 from lgnas.models.best_weights import BestWeights
 from lgnas.models.blend import Blend
 from lgnas.models.early_stopping import WarmupEarlyStopping
+from lgnas.models.ensemble import Ensemble
 from lgnas.models.families import Model
 from lgnas.models.graph_filter import GraphFilter
 from lgnas.models.inherit import inherit_weights, load_weights
@@ -26,6 +27,7 @@ from lgnas.models.optim import Optim
 from lgnas.models.warm_start import ResumableCheckpoint
 from lgnas.training.blend import fit_blend
 from lgnas.training.closed_form import fit_graph_filter
+from lgnas.training.ensemble import fit_ensemble
 from lgnas.training.result import StopReason, TrainResult
 from lgnas.training.settings import TrainSettings, spawned_processes
 from lgnas.training.task import task_parts
@@ -79,8 +81,26 @@ def fit(
     (:func:`~lgnas.training.closed_form.fit_graph_filter`): it has no epochs, so the
     arguments about epochs, time, checkpoints and callbacks do not apply to it. A
     :class:`~lgnas.models.blend.Blend` trains its GNN as above, then blends it with its
-    filter (:func:`~lgnas.training.blend.fit_blend`).
+    filter (:func:`~lgnas.training.blend.fit_blend`). An
+    :class:`~lgnas.models.ensemble.Ensemble` trains each member as above with its own recipe
+    (``optim`` unused), then weights them (:func:`~lgnas.training.ensemble.fit_ensemble`).
     """
+    if isinstance(architecture, Ensemble):
+        members = [
+            fit(
+                arch,
+                recipe,
+                split,
+                settings,
+                max_epochs=max_epochs,
+                max_seconds=max_seconds,
+                test=False,
+                log_dir=None if log_dir is None else Path(log_dir) / f"member-{n}",
+                callbacks=callbacks,
+            )
+            for n, (arch, recipe) in enumerate(architecture.members)
+        ]
+        return fit_ensemble(architecture, members, split, settings, test=test, log_dir=log_dir)
     if isinstance(architecture, GraphFilter | Blend):
         if settings.task != "ranking":
             raise ConfigError(

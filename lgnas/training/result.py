@@ -18,11 +18,17 @@ from lgnas.models.families import Model
 from lgnas.models.optim import Optim
 from lgnas.training.saved import load_gnn
 
-StopReason = Literal["early_stop", "epoch_cap", "time_limit", "closed_form"]
+StopReason = Literal["early_stop", "epoch_cap", "time_limit", "closed_form", "ensemble"]
 """Why a training ended: early stopping on validation, the epoch cap (``max_epochs``), or
 the time limit (``max_seconds``) before either; ``closed_form``: nothing to train (a graph
-filter, computed in one go)."""
-STOP_REASONS: tuple[str, ...] = ("early_stop", "epoch_cap", "time_limit", "closed_form")
+filter, computed in one go); ``ensemble``: trained models combined (their epochs summed)."""
+STOP_REASONS: tuple[str, ...] = (
+    "early_stop",
+    "epoch_cap",
+    "time_limit",
+    "closed_form",
+    "ensemble",
+)
 
 
 class ModelHolder(nn.Module):
@@ -112,26 +118,31 @@ def read_recipe(path: Path) -> tuple[dict[str, Any], dict[str, Any]] | None:
 
 
 def load_result(folder: Path, split: Split) -> TrainResult | None:
-    """A saved trained GNN's result, its model loaded (:func:`load_gnn`); ``None`` if
-    ``folder`` holds no complete result.
-
-    Only the number of tensors a fine-tune inherited is saved, so ``inherited`` holds that
-    many empty names.
-    """
+    """A saved trained ranking GNN's result, its model loaded (:func:`load_gnn`); ``None`` if
+    ``folder`` holds no complete result."""
     summary = read_summary(folder)
     if summary is None:
         return None
     saved = torch.load(folder / "model.pt", map_location="cpu", weights_only=True)
     model = load_gnn(Architecture.from_dict(saved["architecture"]), saved["state_dict"], split)
+    return saved_result(summary, ModelHolder(model))
+
+
+def saved_result(summary: dict[str, Any], module: nn.Module) -> TrainResult:
+    """The result a ``metrics.json`` summary describes, with its loaded ``module``.
+
+    Only the number of tensors a fine-tune inherited is saved, so ``inherited`` holds that
+    many empty names.
+    """
     return TrainResult(
-        architecture=model.architecture,
+        architecture=module.model.architecture,
         valid=summary["valid"],
         test=summary["test"],
         best_epoch=summary["best_epoch"],
         epochs=summary["epochs"],
         train_seconds=summary["train_seconds"],
         num_parameters=summary["num_parameters"],
-        module=ModelHolder(model),
+        module=module,
         stop_reason=summary["stop_reason"],
         still_improving=summary["still_improving"],
         inherited=("",) * int(summary.get("inherited", 0)),

@@ -18,6 +18,7 @@ from lgnas.data.splits import Split, train_and_valid
 from lgnas.errors import ConfigError
 from lgnas.models.architecture import Architecture
 from lgnas.models.blend import Blend, BlendedRecommender
+from lgnas.models.ensemble import Ensemble
 from lgnas.models.families import model_from_dict
 from lgnas.models.filter_recommender import GraphFilterRecommender
 from lgnas.models.graph_filter import GraphFilter, GridPoint
@@ -75,6 +76,11 @@ def saved_scorer(weights: Path, split: Split) -> Scorer:
     saved = torch.load(weights, map_location="cpu", weights_only=True)
     model = model_from_dict(saved["architecture"])
     state = saved["state_dict"]
+    if isinstance(model, Ensemble):
+        raise ConfigError(
+            f"{weights}: an ensemble predicts clicks of (user, item) pairs (task=ctr); it has "
+            "no ranking of every item to recommend from"
+        )
     if isinstance(model, GraphFilter):
         graph_filter, point = load_filter(model, state, split)
         return lambda users: graph_filter.scores(users, *point)

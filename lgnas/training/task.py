@@ -7,6 +7,7 @@ them; :func:`retrain` trains a chosen model again for a fixed number of epochs.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import lightning as L
@@ -22,6 +23,7 @@ from lgnas.models.click_module import ClickModule
 from lgnas.models.module import RecommenderModule, RepresentationModule
 from lgnas.models.optim import Optim
 from lgnas.models.recommender import GNNRecommender
+from lgnas.training.result import TrainResult, read_recipe, read_summary, saved_result
 from lgnas.training.settings import TrainSettings
 
 
@@ -41,6 +43,28 @@ def retrain(
     L.Trainer(**trainer_args).fit(module, datamodule=data)
     module.model.eval()
     return module.model
+
+
+def load_click_result(folder: Path, split: Split, settings: TrainSettings) -> TrainResult | None:
+    """A saved click-through model's result, its GNN and pointwise head loaded on ``split``'s
+    training clicks (as :func:`task_parts` builds them); ``None`` if ``folder`` holds no
+    complete result.
+
+    Raises:
+        RuntimeError: The weights do not fit the data as it loads now (other users/items).
+    """
+    summary = read_summary(folder)
+    if summary is None:
+        return None
+    saved = torch.load(folder / "model.pt", map_location="cpu", weights_only=True)
+    recipe = read_recipe(folder / "architecture.yaml")
+    optim = Optim.from_dict(recipe[1] if recipe else None)
+    architecture = Architecture.from_dict(saved["architecture"])
+    _, module = task_parts(architecture, optim, split, settings)
+    module.model.load_state_dict(saved["state_dict"])
+    module.head.load_state_dict(saved["head_state_dict"])
+    module.eval()
+    return saved_result(summary, module)
 
 
 def task_parts(
