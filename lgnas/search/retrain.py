@@ -42,6 +42,10 @@ from lgnas.training.task import load_click_result
 REQUEST = "request.yaml"
 """In ``final/<name>/``: the model and recipe asked for (a graph filter's grids, a blend's
 weights), which ``architecture.yaml`` narrows to what validation chose."""
+PROGRESS = "retrain.ckpt"
+"""In ``final/<name>/`` while a retrain runs: its state after its last complete epoch, which
+a resumed search continues (removed once the result is saved; the row's train seconds then
+count the last piece only)."""
 START_WEIGHTS = "start.weights.pt"
 """In ``final/found-<rank>/``: the trial's trained weights its retrain continues (a staged
 search's stage 3, :attr:`~lgnas.strategies.SearchStrategy.finetunes_finalists`)."""
@@ -88,7 +92,8 @@ def retrain_finalists(
 
     A found point whose folder holds :data:`START_WEIGHTS` continues from them (fine-tuning
     its trial's model); the others, and every baseline, train from scratch. Each result is
-    saved under ``final/<name>/``; a resumed search reuses saved ones. ``progress`` shows
+    saved under ``final/<name>/``; a resumed search reuses saved ones, and continues a
+    retrain it was killed in from its last complete epoch (:data:`PROGRESS`). ``progress`` shows
     each retrain's epochs as they go.
 
     Returns:
@@ -204,15 +209,19 @@ def _reused(
     folder: Path, arch: Model, optim: Optim, progress: SearchProgress | None
 ) -> dict[str, Any] | None:
     """The saved result in ``folder`` if it was asked for with the same model and recipe."""
+    summary = read_summary(folder) if _asked(folder, arch, optim) else None
+    if summary is not None and progress is not None:
+        progress.reused(folder.name, summary)
+    return summary
+
+
+def _asked(folder: Path, arch: Model, optim: Optim) -> bool:
+    """Whether ``folder`` was last asked to train this model with this recipe."""
     # What was asked for: a graph filter's grids train into the pair chosen on validation,
     # so architecture.yaml (what was trained) cannot tell whether the same model was asked.
     asked = folder / REQUEST
     recipe = asked if asked.is_file() else folder / "architecture.yaml"
-    same = recipe.is_file() and read_recipe(recipe) == (arch.to_dict(), optim.to_dict())
-    summary = read_summary(folder) if same else None
-    if summary is not None and progress is not None:
-        progress.reused(folder.name, summary)
-    return summary
+    return recipe.is_file() and read_recipe(recipe) == (arch.to_dict(), optim.to_dict())
 
 
 def _final_result(
@@ -233,6 +242,9 @@ def _final_result(
     """
     summary = _reused(folder, arch, optim, progress)
     if summary is None:
+        checkpoint = folder / PROGRESS
+        if not _asked(folder, arch, optim):  # another model's progress
+            checkpoint.unlink(missing_ok=True)
         write_recipe(folder / REQUEST, arch, optim)
         monitor = f"val/{settings.eval.monitor}"
         watch = [progress.retrain(name, monitor)] if progress is not None else []
@@ -247,12 +259,15 @@ def _final_result(
                 log_dir=folder / "logs",
                 callbacks=watch,
                 init_from=start if kind == "found" and start.is_file() else None,
+                checkpoint_to=checkpoint,
+                resume_from=checkpoint if checkpoint.is_file() else None,
             )
         except Exception as error:  # one finalist, not the whole search
             for line in watch:
                 line.done(None, "failed")
             return {"kind": kind, "error": f"{type(error).__name__}: {error}"}
         save_result(result, folder, optim)
+        checkpoint.unlink(missing_ok=True)
         summary = read_summary(folder)
         for line in watch:
             line.done(result.epochs, stop_text(summary))

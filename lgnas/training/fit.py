@@ -146,7 +146,11 @@ def fit(
     # dips first; trained weights (a fine-tune) start past it.
     warmup = evaluation.warmup if architecture.num_layers and not inherited else 0
     stopper = WarmupEarlyStopping(
-        warmup=warmup, monitor=monitor, mode=mode, patience=evaluation.patience
+        warmup=warmup,
+        monitor=monitor,
+        mode=mode,
+        patience=evaluation.patience,
+        check_on_train_epoch_end=False,  # on validation end: before the epoch's checkpoint
     )
     trainer_args: dict[str, Any] = dict(settings.trainer)
     if max_epochs is not None:
