@@ -27,6 +27,8 @@ def test_task_ctr_sets_metrics_objective_space_and_baselines(search_job) -> None
     assert job.train.eval.logged == ("auc", "gauc", "logloss", "accuracy")
     assert (job.train.eval.monitor, job.search.objective) == ("auc", "auc")
     assert job.search.baselines == ("lr", "fm", "lightgcn", "ngcf")
+    assert (job.search.top_k, job.search.ensemble) == (3, True)
+    assert search_job("+strategy=random", *CTR, "search.top_k=1").search.ensemble  # inert
     assert job.space["name"] == "ctr" and "mlp" in job.space["dimensions"]["score"]["choices"]
     assert job.identity()["task"] == "ctr"
     # The ranking default is untouched: the default space, no task in the journal identity.
@@ -135,7 +137,6 @@ def test_a_search_averages_its_retrained_found_models_chosen_on_validation(
     ("overrides", "message"),
     [
         (("search.ensemble=true", "search.top_k=3"), "averages click probabilities"),
-        ((*CTR, "search.ensemble=true", "search.top_k=1"), "retrains fewer than two"),
     ],
 )
 def test_an_ensemble_the_search_cannot_make_is_refused(search_job, overrides, message) -> None:

@@ -40,10 +40,9 @@ class SearchSettings:
     Budgets (``trials``, ``seconds``), the retrain (``final_seconds``, ``top_k``,
     ``propagated_layers``, ``baselines``, ``blend``, ``blend_refit``, ``ensemble``) and
     ``batch_size`` do not change which trials run, so a search may be resumed with other
-    values; the fields marked
-    :data:`IDENTITY` may not. ``prior`` (earlier searches whose best points are asked first, see
-    :mod:`lgnas.search.prior`) enters the identity through the points it gives
-    (:meth:`SearchJob.identity`), not its paths.
+    values; the fields marked :data:`IDENTITY` may not. ``prior`` (earlier searches whose
+    best points are asked first, see :mod:`lgnas.search.prior`) enters the identity through
+    the points it gives (:meth:`SearchJob.identity`), not its paths.
     """
 
     trials: int | None = 16
@@ -110,12 +109,6 @@ class SearchSettings:
             raise ConfigError(f"search.blend_refit={self.blend_refit!r} must be true or false")
         if not isinstance(self.ensemble, bool):
             raise ConfigError(f"search.ensemble={self.ensemble!r} must be true or false")
-        if self.ensemble and self.top_k < 2:
-            raise ConfigError(
-                f"search.ensemble=true averages the retrained found models, but "
-                f"search.top_k={self.top_k} retrains fewer than two; set search.top_k=3 (or "
-                "more), or search.ensemble=false"
-            )
         check_number("search.prior_top", self.prior_top, minimum=1, integer=True)
         if self.prior is not None:
             single = isinstance(self.prior, str | os.PathLike)
