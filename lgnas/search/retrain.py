@@ -140,9 +140,7 @@ def retrain_finalists(
             return fit_blend(blended, trained, split, settings, recipe, log_dir=folder / "logs")
 
         blend_row = _combined_result(blended, recipe, folder, progress, blend_it)
-        found = [(n, row) for n, row in finals.items() if row.get("kind") == "found"]
-        others = [(n, row) for n, row in finals.items() if row.get("kind") != "found"]
-        finals = answer_first(dict([*found, (name, blend_row), *others]), objective)
+        finals = answer_first(_after_found(finals, name, blend_row), objective)
         answer = answer_name(finals)
     if answer is not None:
         _, arch, recipe = contenders[answer]
@@ -175,7 +173,15 @@ def _with_ensemble(
             raise FileNotFoundError(f"no saved model of {missing} in {output_dir / 'final'}")
         return fit_ensemble(spec, trained, split, settings, log_dir=folder / "logs")
 
-    row = _combined_result(spec, Optim(), folder, progress, ensemble_them)
+    return _after_found(
+        finals, name, _combined_result(spec, Optim(), folder, progress, ensemble_them)
+    )
+
+
+def _after_found(
+    finals: dict[str, dict[str, Any]], name: str, row: dict[str, Any]
+) -> dict[str, dict[str, Any]]:
+    """``finals`` with ``row`` (a found model built from others) after the found rows."""
     found = [(n, r) for n, r in finals.items() if r.get("kind") == "found"]
     others = [(n, r) for n, r in finals.items() if r.get("kind") != "found"]
     return dict([*found, (name, row), *others])
