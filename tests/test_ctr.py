@@ -107,10 +107,10 @@ def test_a_search_averages_its_retrained_found_models_chosen_on_validation(
     search_job, tmp_path
 ) -> None:
     quick = ("search.trials=3", "search.fidelity=1", "trainer.max_epochs=3", "eval.warmup=0")
-    common = ("+strategy=random", *CTR, *quick, "search.baselines=[]", "search.top_k=3")
+    common = ("+strategy=random", *CTR, *quick, "search.baselines=[lr]", "search.top_k=3")
     job = search_job(*common, "search.ensemble=true")
     run = search(job, tmp_path, show_progress=False)
-    found = {n: row for n, row in run.finals.items() if n != "found-ensemble"}
+    found = {n: row for n, row in run.finals.items() if n.removesuffix("ensemble")[-1:].isdigit()}
     ensemble = run.finals["found-ensemble"]
     assert len(found) == 3 and ensemble["kind"] == "found" and "error" not in ensemble
     best_single = max(row["valid"]["val/auc"] for row in found.values())
@@ -125,12 +125,24 @@ def test_a_search_averages_its_retrained_found_models_chosen_on_validation(
     assert (best.get("family") == "ensemble") == (answer == "found-ensemble")
     folder = tmp_path / "final" / "found-ensemble"
     chosen = yaml.safe_load((folder / "architecture.yaml").read_text())
-    assert len(chosen["arch"]["members"]) == 3 and sum(chosen["arch"]["weight"]) == pytest.approx(1)
+    members = chosen["arch"]["members"]
+    assert sorted(member["name"] for member in members) == sorted(found)  # lr is no member
+    assert sum(chosen["arch"]["weight"]) == pytest.approx(1)
     # Resumed, the saved ensemble is reused, not recomputed.
     weights = folder / "model.pt"
     weights.write_bytes(b"kept")
     assert search(job, tmp_path, show_progress=False).finals["found-ensemble"] == ensemble
     assert weights.read_bytes() == b"kept"
+    # With the baselines as candidates, lr joins the members; nothing trains again.
+    wider = search_job(*common, "search.ensemble=true", "search.ensemble_baselines=true")
+    again = search(wider, tmp_path, show_progress=False)
+    assert {n: r for n, r in again.finals.items() if n != "found-ensemble"} == {
+        n: r for n, r in run.finals.items() if n != "found-ensemble"
+    }
+    members = yaml.safe_load((folder / "architecture.yaml").read_text())["arch"]["members"]
+    assert sorted(member["name"] for member in members) == sorted([*found, "lr"])
+    best_member = max(r["valid"]["val/auc"] for n, r in again.finals.items() if n != folder.name)
+    assert again.finals["found-ensemble"]["valid"]["val/auc"] >= best_member - 1e-12
 
 
 @pytest.mark.parametrize(

@@ -32,10 +32,12 @@ class Ensemble:
         members: ``(architecture, optim)`` of each model, trained as on its own.
         weight: Each member's weight (summing to 1), or ``None``: chosen on validation by
             greedy selection (:func:`~lgnas.training.ensemble.greedy_weights`).
+        names: What each member is (``found-1``, ``lightgcn``), for reports; optional.
     """
 
     members: tuple[tuple[Architecture, Optim], ...]
     weight: tuple[float, ...] | None = None
+    names: tuple[str, ...] | None = None
 
     family: ClassVar[str] = FAMILY
 
@@ -49,6 +51,13 @@ class Ensemble:
                 raise ConfigError(
                     "ensemble key 'members': each member is a mapping of a GNN 'arch' and its "
                     f"'optim', not {(arch, optim)!r}"
+                )
+        if self.names is not None:
+            object.__setattr__(self, "names", tuple(str(name) for name in self.names))
+            if len(self.names) != len(self.members):
+                raise ConfigError(
+                    f"ensemble members' names {list(self.names)}: give all "
+                    f"{len(self.members)} members a name, or none"
                 )
         if self.weight is None:
             return
@@ -68,7 +77,7 @@ class Ensemble:
 
     def chosen(self, weight: Sequence[float]) -> Ensemble:
         """This ensemble with the weights a fit chose."""
-        return Ensemble(self.members, tuple(weight))
+        return Ensemble(self.members, tuple(weight), self.names)
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]) -> Ensemble:
@@ -85,17 +94,24 @@ class Ensemble:
             if not isinstance(member, Mapping) or not isinstance(member.get("arch"), Mapping):
                 raise ConfigError(
                     f"ensemble member {n}: {member!r} must be a mapping with an 'arch' mapping "
-                    "(and its 'optim')"
+                    "(and its 'optim', and a 'name')"
                 )
             parsed.append(
                 (Architecture.from_dict(member["arch"]), Optim.from_dict(member.get("optim")))
             )
+        names = [member.get("name") for member in members]
         weight = values.get("weight")
-        return cls(tuple(parsed), None if weight is None else tuple(weight))
+        return cls(
+            tuple(parsed),
+            None if weight is None else tuple(weight),
+            None if None in names else tuple(names),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """A plain mapping, marked with its ``family``, that :meth:`from_dict` reads back."""
         members = [{"arch": a.to_dict(), "optim": o.to_dict()} for a, o in self.members]
+        for member, name in zip(members, self.names or ()):
+            member["name"] = name
         weight = None if self.weight is None else list(self.weight)
         return {"family": FAMILY, "members": members, "weight": weight}
 

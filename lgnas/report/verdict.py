@@ -36,9 +36,12 @@ def describe_model(arch: Mapping[str, Any], optim: Mapping[str, Any] | None = No
     if arch.get("family") == ENSEMBLE:
         weights, members = arch["weight"], arch["members"]
         heaviest = members[max(range(len(weights)), key=lambda n: weights[n])]
-        shares = "/".join(f"{w:g}" for w in weights)
+        shares = ", ".join(
+            f"{member.get('name', f'member {n}')} {weight:g}"
+            for n, (member, weight) in enumerate(zip(members, weights), 1)
+        )
         return (
-            f"an ensemble of {len(members)} retrained found models (weights {shares}, chosen on "
+            f"an ensemble of {len(members)} retrained models (weights {shares}; chosen on "
             f"validation); the heaviest: {describe_model(heaviest['arch'], heaviest.get('optim'))}"
         )
     if arch.get("family") == BLEND:

@@ -67,6 +67,7 @@ def retrain_finalists(
     blend: str | None = None,
     blend_refit: bool = False,
     ensemble: bool = False,
+    ensemble_baselines: bool = False,
     progress: SearchProgress | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Full training and one test of the ``top_k`` best points and of the ``baselines``.
@@ -88,7 +89,8 @@ def retrain_finalists(
     With ``ensemble`` (click-through), the retrained found models are also averaged
     (``found-ensemble``, :class:`~lgnas.models.ensemble.Ensemble`, its weights chosen on
     validation, so it never scores below its best member there), and the better on
-    validation is the answer.
+    validation is the answer. With ``ensemble_baselines`` the baselines' retrains are
+    candidate members too (the row and the recipe name every member).
 
     A found point whose folder holds :data:`START_WEIGHTS` continues from them (fine-tuning
     its trial's model); the others, and every baseline, train from scratch. Each result is
@@ -122,7 +124,8 @@ def retrain_finalists(
         )
     finals = answer_first(finals, objective)
     if ensemble:
-        finals = _with_ensemble(finals, contenders, split, settings, output_dir, progress)
+        kinds = ("found", "baseline") if ensemble_baselines else ("found",)
+        finals = _with_ensemble(finals, contenders, kinds, split, settings, output_dir, progress)
         finals = answer_first(finals, objective)
     answer = answer_name(finals)
     if blend is not None and answer is not None and "error" not in finals[answer]:
@@ -151,17 +154,19 @@ def retrain_finalists(
 def _with_ensemble(
     finals: dict[str, dict[str, Any]],
     contenders: dict[str, tuple[str, Model, Optim]],
+    kinds: tuple[str, ...],
     split: Split,
     settings: TrainSettings,
     output_dir: Path,
     progress: SearchProgress | None,
 ) -> dict[str, dict[str, Any]]:
-    """``finals`` with ``found-ensemble`` after the found rows: the found models that trained,
-    averaged; unchanged if fewer than two trained."""
-    members = [n for n, row in finals.items() if row.get("kind") == "found" and "error" not in row]
+    """``finals`` with ``found-ensemble`` after the found rows: the models of ``kinds``
+    (``found``, ``baseline``) that trained, averaged; unchanged if fewer than two trained."""
+    members = [n for n, row in finals.items() if row.get("kind") in kinds and "error" not in row]
     if len(members) < 2:
         return finals
-    spec = Ensemble(tuple((contenders[n][1], contenders[n][2]) for n in members))
+    recipes = tuple((contenders[n][1], contenders[n][2]) for n in members)
+    spec = Ensemble(recipes, names=tuple(members))
     name = f"{FOUND_PREFIX}{ENSEMBLE}"
     contenders[name] = ("found", spec, Optim())
     folder = output_dir / "final" / name

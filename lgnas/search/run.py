@@ -70,6 +70,7 @@ def search(job: SearchJob, output_dir: str | Path, show_progress: bool = True) -
             blend=settings.blend,
             blend_refit=settings.blend_refit,
             ensemble=settings.ensemble,
+            ensemble_baselines=settings.ensemble_baselines,
             progress=progress,
         )
     title = f"lgnas search: {job.strategy.name} on {job.dataset.get('name')}, seed {job.train.seed}"

@@ -38,11 +38,12 @@ class SearchSettings:
     """The ``search`` config group (conf/config.yaml documents each key).
 
     Budgets (``trials``, ``seconds``), the retrain (``final_seconds``, ``top_k``,
-    ``propagated_layers``, ``baselines``, ``blend``, ``blend_refit``, ``ensemble``) and
-    ``batch_size`` do not change which trials run, so a search may be resumed with other
-    values; the fields marked :data:`IDENTITY` may not. ``prior`` (earlier searches whose
-    best points are asked first, see :mod:`lgnas.search.prior`) enters the identity through
-    the points it gives (:meth:`SearchJob.identity`), not its paths.
+    ``propagated_layers``, ``baselines``, ``blend``, ``blend_refit``, ``ensemble``,
+    ``ensemble_baselines``) and ``batch_size`` do not change which trials run, so a search
+    may be resumed with other values; the fields marked :data:`IDENTITY` may not. ``prior``
+    (earlier searches whose best points are asked first, see :mod:`lgnas.search.prior`)
+    enters the identity through the points it gives (:meth:`SearchJob.identity`), not its
+    paths.
     """
 
     trials: int | None = 16
@@ -66,6 +67,7 @@ class SearchSettings:
     blend: str | None = "bspm"
     blend_refit: bool = False
     ensemble: bool = False
+    ensemble_baselines: bool = False
     prior: tuple[str, ...] | None = (AUTO,)
     prior_top: int = 3
 
@@ -107,8 +109,9 @@ class SearchSettings:
             )
         if not isinstance(self.blend_refit, bool):
             raise ConfigError(f"search.blend_refit={self.blend_refit!r} must be true or false")
-        if not isinstance(self.ensemble, bool):
-            raise ConfigError(f"search.ensemble={self.ensemble!r} must be true or false")
+        for key in ("ensemble", "ensemble_baselines"):
+            if not isinstance(getattr(self, key), bool):
+                raise ConfigError(f"search.{key}={getattr(self, key)!r} must be true or false")
         check_number("search.prior_top", self.prior_top, minimum=1, integer=True)
         if self.prior is not None:
             single = isinstance(self.prior, str | os.PathLike)

@@ -99,6 +99,10 @@ def test_fixed_weights_are_kept_and_bad_ensembles_are_refused(train_job) -> None
         Ensemble(members[:1])
     with pytest.raises(ConfigError, match="summing to 1"):
         Ensemble(members, (0.5, 0.6))
+    named = Ensemble(members, (0.5, 0.5), ("found-1", "lightgcn"))
+    assert model_from_dict(named.to_dict()) == named
+    with pytest.raises(ConfigError, match="give all 2 members a name"):
+        Ensemble(members, None, ("found-1",))
     with pytest.raises(ConfigError, match="unknown ensemble key"):
         model_from_dict({"family": "ensemble", "members": [], "weights": [1]})
     job = train_job("model=lightgcn", "trainer.max_epochs=1")
