@@ -64,7 +64,7 @@ def write_architecture(output_dir: Path, arch: Mapping[str, Any], optim: Mapping
         text = ["ensemble: the weighted mean of these models' click logits (weights chosen on"]
         text += ["validation); the heaviest is drawn"]
         for n, (member, weight) in enumerate(zip(members, weights), 1):
-            text += ["", f"{member.get('name', f'member {n}')}, weight {weight:g}:"]
+            text += ["", f"{member.get('name', f'member {n}')}, weight {weight:.2f}:"]
             text += architecture_text(member["arch"], member.get("optim"))
     else:
         blended = arch.get("family") == BLEND

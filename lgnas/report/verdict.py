@@ -37,7 +37,7 @@ def describe_model(arch: Mapping[str, Any], optim: Mapping[str, Any] | None = No
         weights, members = arch["weight"], arch["members"]
         heaviest = members[max(range(len(weights)), key=lambda n: weights[n])]
         shares = ", ".join(
-            f"{member.get('name', f'member {n}')} {weight:g}"
+            f"{member.get('name', f'member {n}')} {weight:.2f}"
             for n, (member, weight) in enumerate(zip(members, weights), 1)
         )
         return (
