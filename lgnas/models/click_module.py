@@ -62,10 +62,15 @@ class ClickModule(RepresentationModule):
     def on_train_batch_start(self, batch: tuple[Tensor, Tensor, Tensor], batch_idx: int) -> None:
         self.model.set_batch_items(batch[1])
 
+    def pair_logits(self, users: Tensor, items: Tensor) -> Tensor:
+        """Click logits of the pairs ``(users, items)`` from the current representations
+        (computed once per evaluation)."""
+        user_rep, item_rep = self._representations()
+        return self.head(user_rep[users], item_rep[items], users, items)
+
     def _score(self, batch: tuple[Tensor, ...], metrics: ClickMetrics) -> None:
         users, items, clicked = batch
-        user_rep, item_rep = self._representations()
-        metrics.update(self.head(user_rep[users], item_rep[items], users, items), clicked, users)
+        metrics.update(self.pair_logits(users, items), clicked, users)
 
     def validation_step(self, batch: tuple[Tensor, ...], batch_idx: int) -> None:
         self._score(batch, self.val_metrics)

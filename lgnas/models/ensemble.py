@@ -117,7 +117,7 @@ class Ensemble:
 
 
 class EnsembleModel(nn.Module):
-    """Trained click-through modules (each a GNN as ``model`` and its pointwise ``head``) and
+    """Trained click-through modules (:class:`~lgnas.models.click_module.ClickModule`) and
     their weights (equal when none are given)."""
 
     def __init__(self, members: Sequence[nn.Module], weight: Sequence[float] | None = None) -> None:
@@ -130,12 +130,5 @@ class EnsembleModel(nn.Module):
     @torch.no_grad()
     def member_logits(self, users: Tensor, items: Tensor) -> Tensor:
         """Every member's click logits of the pairs ``(users, items)``, ``[M, n]`` float64."""
-        rows = []
-        for module in self.members:
-            user_rep, item_rep = module.model()
-            rows.append(module.head(user_rep[users], item_rep[items], users, items).double())
-        return torch.stack(rows)
-
-    def forward(self, users: Tensor, items: Tensor) -> Tensor:
-        """The ensemble's click logits of the pairs ``(users, items)``."""
-        return self.weight @ self.member_logits(users, items)
+        # Each member propagates once for validation and test alike: its weights are trained.
+        return torch.stack([module.pair_logits(users, items).double() for module in self.members])
