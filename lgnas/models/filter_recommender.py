@@ -36,17 +36,20 @@ class GraphFilterRecommender(nn.Module):
     ``V_k`` the top ``k`` right singular vectors of ``R̃``, user ``u`` with training row
     ``r_u`` scores every item as ``s_u = r_u R̃ᵀR̃ + α (r_u D_I^{-1/2} V_k)(D_I^{1/2} V_k)ᵀ``:
     the normalised item-item linear filter plus the paper's ideal low-pass filter. A
-    sharpening step of length ``σ`` (BSPM's, one Euler step) multiplies that by ``I - σP̃``,
-    ``P̃ = R̃ᵀR̃``: ``r_u P̃²`` takes two more sparse products per batch, the low-pass part's
-    ``D_I^{1/2} V_k`` times ``P̃`` is computed once.
+    sharpening step of length ``σ`` (BSPM's) multiplies that by a polynomial in ``P̃ =
+    R̃ᵀR̃``: ``I - σP̃`` (Euler) or its 4th-degree Taylor form (``rk4``,
+    :data:`~lgnas.models.graph_filter.SOLVERS`). Each power ``r_u P̃^(j+1)`` takes two more
+    sparse products per batch; the low-pass part's ``P̃^j D_I^{1/2} V_k`` are computed
+    once.
 
     Memory: ``R̃ᵀR̃`` is items x items (41k² floats, 6.7 GB on Gowalla) and is never formed.
     A batch of ``B`` users is scored as ``(r_u R̃ᵀ) R̃``: a sparse-sparse product gives the
     ``[B, users]`` user-user weights, densified, then the ``[items, users]`` CSR ``R̃ᵀ``
     times their transpose gives ``[B, items]``. The low-pass part multiplies the ``[B, k]``
     projection by the ``[items, k]`` basis. Beyond the data this holds ``R̃ᵀ`` (CSR),
-    ``3 x items x k`` floats (``V_k`` and its two scaled copies) and ``O(B x (users +
-    items))`` floats per batch: 2.2 GB peak for a whole Gowalla run with k up to 512
+    ``3 x items x k`` floats (``V_k`` and its two scaled copies; ``order`` more with a
+    sharpening step of that order) and ``O(order x B x (users + items))`` floats per
+    batch: 2.2 GB peak for a whole Gowalla run with k up to 512
     (BENCHMARKS.md). ``V_k`` comes from a randomised truncated SVD of the sparse ``R̃``
     (:func:`torch.svd_lowrank`, seeded without touching torch's global random state); it
     approximates the exact top-``k`` subspace, which on Gowalla scored no better.
@@ -114,7 +117,7 @@ class GraphFilterRecommender(nn.Module):
         project = _inverse_sqrt(degree).unsqueeze(1) * vectors
         self.register_buffer("project", project, persistent=False)
         self.register_buffer("lift", degree.sqrt().unsqueeze(1) * vectors, persistent=False)
-        self.__dict__.pop("_sharpened_lift", None)
+        self.__dict__.pop("_lift_powers", None)
 
     def _top_right_singular(
         self, matrix: Tensor, rank: int, power_iterations: int, oversample: int, seed: int
@@ -138,14 +141,15 @@ class GraphFilterRecommender(nn.Module):
         for name in ("singular_values", "singular_vectors", "project", "lift"):
             tensor = getattr(self, name)
             setattr(self, name, tensor[..., :rank].contiguous())
-        self.__dict__.pop("_sharpened_lift", None)
+        self.__dict__.pop("_lift_powers", None)
 
-    def sharpened_lift(self) -> Tensor:
-        """``P̃ D_I^{1/2} V_k`` (``[items, rank]``): the low-pass part's sharpening term,
-        computed on first use."""
-        if "_sharpened_lift" not in self.__dict__:
-            self.__dict__["_sharpened_lift"] = self.propagate(self.lift.T).T.contiguous()
-        return self.__dict__["_sharpened_lift"]
+    def lift_power(self, power: int) -> Tensor:
+        """``P̃^power D_I^{1/2} V_k`` (``[items, rank]``): the low-pass part's sharpening
+        terms, each computed on first use."""
+        powers = self.__dict__.setdefault("_lift_powers", [self.lift])
+        while len(powers) <= power:
+            powers.append(self.propagate(powers[-1].T).T.contiguous())
+        return powers[power]
 
     def user_rows(self, users: Tensor) -> Tensor:
         """The users' binary training rows ``r_u`` as a ``[B, items]`` CSR matrix."""
@@ -165,9 +169,12 @@ class GraphFilterRecommender(nn.Module):
         """``x P̃`` for dense rows ``x`` (``[B, items]``), as ``(R̃ᵀ (R̃ xᵀ))ᵀ``."""
         return (self.normalised_t @ (self.normalised @ scores.T.contiguous())).T.contiguous()
 
-    def scores(self, users: Tensor, alpha: float, rank: int, sharpen: float = 0.0) -> Tensor:
+    def scores(
+        self, users: Tensor, alpha: float, rank: int, sharpen: float = 0.0, solver: str = "euler"
+    ) -> Tensor:
         """``s_u`` of every item for each user in ``users`` (dense ``[B, items]``)."""
-        return next(self.scores_over_grid(users, [GridPoint(alpha, rank, sharpen)]))[1]
+        point = GridPoint(alpha, rank, sharpen, solver)
+        return next(self.scores_over_grid(users, [point]))[1]
 
     def scores_over_grid(
         self, users: Tensor, grid: Sequence[GridPoint]
@@ -185,28 +192,27 @@ class GraphFilterRecommender(nn.Module):
                 raise ConfigError(
                     f"graph filter rank {point.rank} exceeds the {self.rank} computed"
                 )
-        sharpens = any(point.sharpen > 0 for point in grid)
+        order = max(len(point.sharpening) for point in grid) - 1
         rows = self.user_rows(users)
-        linear = self.linear(rows)
-        linear_sharp = self.propagate(linear) if sharpens else None  # r_u P̃²
+        linear = [self.linear(rows)]  # r_u P̃, then r_u P̃^(j+1): the sharpening's terms
+        while len(linear) <= order:
+            linear.append(self.propagate(linear[-1]))
         projected = rows @ self.project  # [B, rank]
-        scores, low_pass = torch.empty_like(linear), torch.empty_like(linear)
-        low_sharp = torch.empty_like(linear) if sharpens else None
+        scores = torch.empty_like(linear[0])
+        blurs = any(point.alpha > 0 for point in grid)
+        low_pass = [torch.empty_like(scores) for _ in range(order + 1)] if blurs else []
         low_rank = None
         for point in grid:
-            alpha, k, sharpen = point
-            if sharpen > 0:
-                torch.add(linear, linear_sharp, alpha=-sharpen, out=scores)
-            else:
-                scores.copy_(linear)
-            if alpha > 0:
+            coefficients = point.sharpening
+            scores.copy_(linear[0])
+            for term, c in zip(linear[1:], coefficients[1:]):
+                scores.add_(term, alpha=c)
+            if point.alpha > 0:
+                k = point.rank
                 if k != low_rank:  # one rank's low-pass scores at a time (grids go by rank)
-                    torch.matmul(projected[:, :k], self.lift[:, :k].T, out=low_pass)
-                    if sharpens:
-                        lift = self.sharpened_lift()[:, :k]
-                        torch.matmul(projected[:, :k], lift.T, out=low_sharp)
+                    for power, out in enumerate(low_pass):
+                        torch.matmul(projected[:, :k], self.lift_power(power)[:, :k].T, out=out)
                     low_rank = k
-                scores.add_(low_pass, alpha=alpha)
-                if sharpen > 0:
-                    scores.add_(low_sharp, alpha=-alpha * sharpen)
+                for term, c in zip(low_pass, coefficients):
+                    scores.add_(term, alpha=point.alpha * c)
             yield point, scores

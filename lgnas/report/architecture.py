@@ -13,6 +13,7 @@ from typing import Any
 
 from lgnas.models.architecture import Architecture
 from lgnas.models.cell import CellSpec
+from lgnas.models.graph_filter import describe_point
 from lgnas.report.plots import _figure, _save
 
 LAYER_FILL, NODE_FILL, MERGE_FILL, END_FILL = "#f1f5f9", "#dbeafe", "#fde68a", "#e2e8f0"
@@ -37,8 +38,7 @@ def architecture_text(arch: Mapping[str, Any], optim: Mapping[str, Any] | None =
 
 def blend_text(blend: Mapping[str, Any]) -> list[str]:
     """The line a blend adds below its GNN's: the filter and the weights (``family: blend``)."""
-    graph_filter = {k: v for k, v in blend["filter"].items() if k in ("alpha", "rank", "sharpen")}
-    filter_text = ", ".join(f"{key} {value}" for key, value in graph_filter.items())
+    filter_text = describe_point(blend["filter"])
     weight = blend["weight"]
     chosen = f"weight {weight}" if not isinstance(weight, list) else f"weight one of {weight}"
     return [

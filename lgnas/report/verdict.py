@@ -15,6 +15,7 @@ import yaml
 
 from lgnas.models.blend import FAMILY as BLEND
 from lgnas.models.ensemble import FAMILY as ENSEMBLE
+from lgnas.models.graph_filter import describe_point
 from lgnas.report.finals import answer_name
 from lgnas.report.write import comparison_headline, epochs_text, stop_text
 
@@ -45,8 +46,7 @@ def describe_model(arch: Mapping[str, Any], optim: Mapping[str, Any] | None = No
             f"validation); the heaviest: {describe_model(heaviest['arch'], heaviest.get('optim'))}"
         )
     if arch.get("family") == BLEND:
-        graph_filter = arch["filter"]
-        point = ", ".join(f"{key} {graph_filter[key]}" for key in ("alpha", "rank", "sharpen"))
+        point = describe_point(arch["filter"])
         refit = ", both refitted on train + validation for the test" if arch.get("refit") else ""
         return (
             f"{describe_model(arch['base'], optim)} · blended with a graph filter ({point}), "

@@ -13,7 +13,6 @@ from lgnas.data.datamodule import RecDataModule
 from lgnas.data.splits import Split, train_and_valid
 from lgnas.metrics import RankingMetrics
 from lgnas.models.blend import Blend, BlendedRecommender
-from lgnas.models.graph_filter import GridPoint
 from lgnas.models.module import rank_batch
 from lgnas.models.optim import Optim
 from lgnas.training.closed_form import filter_model, fit_graph_filter, write_choices
@@ -57,7 +56,7 @@ def fit_blend(
     start = time.perf_counter()
     computed = fit_graph_filter(spec.filter, split, settings, test=False, log_dir=log_dir)
     chosen = computed.architecture
-    point = GridPoint(chosen.alpha[0], chosen.rank[0], chosen.sharpen[0])
+    point = chosen.grid[0]
     model = BlendedRecommender(base.module.model, computed.module.model, point)
     evaluation = settings.eval
     data = RecDataModule(split, eval_batch_size=evaluation.batch_size, seed=settings.seed)

@@ -1,8 +1,8 @@
 """Fit a training-free graph filter: compute it, choose its grid point on validation, test once.
 
 The filter has no epochs: what a trained model's fit spends on training, this one spends
-on a truncated SVD and on scoring every ``(alpha, rank, sharpen)`` point of the grid on
-validation.
+on a truncated SVD and on scoring every ``(alpha, rank, sharpen, solver)`` point of the
+grid on validation.
 Ranking goes through :func:`~lgnas.models.module.rank_batch` over the same evaluation
 batches as trained models (training items masked; at test time validation items too), so
 its metrics compare with theirs as they are.
@@ -57,7 +57,7 @@ def fit_graph_filter(
 ) -> TrainResult:
     """Compute ``spec``'s filter on ``split.train``; keep the grid point best on validation.
 
-    Validation picks ``(alpha, rank, sharpen)`` by ``eval.monitor`` (the first of equals in
+    Validation picks ``(alpha, rank, sharpen, solver)`` by ``eval.monitor`` (the first of equals in
     :attr:`GraphFilter.grid` order); the test split is scored once, with that point only,
     and never with ``test=False``; with ``spec.refit`` by the chosen filter rebuilt from
     training and validation. ``train_seconds`` covers the SVDs and the grid's validation.
@@ -79,10 +79,9 @@ def fit_graph_filter(
     grid = _feasible(spec.grid, min(split.train.num_users, split.train.num_items))
     if len(grid) > 1 and not len(split.valid.user):
         raise ConfigError(
-            f"the graph filter's {len(grid)} (alpha, rank, sharpen) points are chosen on "
-            "validation, but the dataset's split has no validation interactions; give one "
-            "model.arch.alpha, one model.arch.rank and one model.arch.sharpen, or a split "
-            "with validation"
+            f"the graph filter's {len(grid)} (alpha, rank, sharpen, solver) points are chosen "
+            "on validation, but the dataset's split has no validation interactions; give one "
+            "model.arch.alpha, rank, sharpen and solver each, or a split with validation"
         )
     rank = max((point.rank for point in grid if point.alpha > 0), default=0)
     model = filter_model(spec, [split.train], rank, settings.seed)

@@ -54,7 +54,8 @@ def load_filter(
     """
     if len(spec.grid) != 1:
         raise ConfigError(
-            f"a saved graph filter has one (alpha, rank, sharpen) point, not {len(spec.grid)}"
+            "a saved graph filter has one (alpha, rank, sharpen, solver) point, "
+            f"not {len(spec.grid)}"
         )
     parts = [split.train, split.valid] if spec.refit else [split.train]
     model = GraphFilterRecommender(parts, 0, spec.power_iterations, spec.oversample)
