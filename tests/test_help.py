@@ -27,7 +27,11 @@ import pytest
         (
             "lgnas.train",
             # the model presets, sorted
-            ["usage: python -m lgnas.train", "model: blend, bspm, bspm_rk4, custom, file", "lightgcn"],
+            [
+                "usage: python -m lgnas.train",
+                "model: blend, bspm, bspm_rk4, custom, file",
+                "lightgcn",
+            ],
         ),
         ("lgnas.recommend", ["usage: python -m lgnas.recommend run=<run dir>", "exclude="]),
     ],

@@ -31,6 +31,7 @@ from lgnas.training import (
     fit,
     fit_blend,
     fit_ensemble,
+    forget_result,
     load_result,
     read_recipe,
     read_summary,
@@ -204,7 +205,7 @@ def _combined_result(
     other results stand."""
     summary = _reused(folder, spec, optim, progress)
     if summary is None:
-        write_recipe(folder / REQUEST, spec, optim)
+        _ask(folder, spec, optim)
         try:
             result = combine()
         except Exception as error:
@@ -235,6 +236,13 @@ def _asked(folder: Path, arch: Model, optim: Optim) -> bool:
     return recipe.is_file() and read_recipe(recipe) == (arch.to_dict(), optim.to_dict())
 
 
+def _ask(folder: Path, arch: Model, optim: Optim) -> None:
+    """Record that ``folder`` is now asked for this model, dropping the completeness mark
+    of a result saved there for another one (it would otherwise pass for this model's)."""
+    forget_result(folder)
+    write_recipe(folder / REQUEST, arch, optim)
+
+
 def _final_result(
     kind: str,
     arch: Model,
@@ -256,7 +264,7 @@ def _final_result(
         checkpoint = folder / PROGRESS
         if not _asked(folder, arch, optim):  # another model's progress
             checkpoint.unlink(missing_ok=True)
-        write_recipe(folder / REQUEST, arch, optim)
+        _ask(folder, arch, optim)
         monitor = f"val/{settings.eval.monitor}"
         watch = [progress.retrain(name, monitor)] if progress is not None else []
         try:

@@ -11,6 +11,7 @@ from lgnas.training.ensemble import fit_ensemble
 from lgnas.training.fit import fit, training_loggers
 from lgnas.training.result import (
     TrainResult,
+    forget_result,
     load_result,
     read_recipe,
     read_summary,
@@ -26,6 +27,7 @@ __all__ = [
     "fit",
     "fit_blend",
     "fit_ensemble",
+    "forget_result",
     "load_result",
     "read_recipe",
     "read_summary",

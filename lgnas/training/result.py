@@ -30,6 +30,9 @@ STOP_REASONS: tuple[str, ...] = (
     "ensemble",
 )
 
+SUMMARY = "metrics.json"
+"""A saved result's summary, written last: its presence marks the folder's result complete."""
+
 
 class ModelHolder(nn.Module):
     """Holds a recommender as ``model``, where a trained fit's Lightning module keeps it: what
@@ -99,7 +102,13 @@ def save_result(result: TrainResult, output_dir: Path, optim: Optim) -> None:
         saved["head_state_dict"] = head.state_dict()
     torch.save(saved, output_dir / "model.pt")
     # Last: a metrics.json marks a complete result (a search reuses such folders).
-    (output_dir / "metrics.json").write_text(json.dumps(summary, indent=2))
+    (output_dir / SUMMARY).write_text(json.dumps(summary, indent=2))
+
+
+def forget_result(output_dir: Path) -> None:
+    """Unmark a folder's saved result as complete, before the folder holds another model: a
+    computation interrupted midway must not leave the old model's result to pass for it."""
+    (output_dir / SUMMARY).unlink(missing_ok=True)
 
 
 def write_recipe(path: Path, architecture: Model, optim: Optim) -> None:
@@ -155,7 +164,7 @@ def read_summary(output_dir: Path) -> dict[str, Any] | None:
     A ``metrics.json`` written before stop reasons were recorded reads with ``stop_reason``
     and ``still_improving`` as ``None`` (unknown).
     """
-    path = output_dir / "metrics.json"
+    path = output_dir / SUMMARY
     if not path.is_file():
         return None
     summary = json.loads(path.read_text())

@@ -11,6 +11,7 @@ from lgnas.models.architecture import preset
 from lgnas.search import retrain as retrain_module
 from lgnas.search.retrain import PROGRESS, REQUEST
 from lgnas.training import fit
+from lgnas.training.result import SUMMARY
 
 
 class _Killed(Exception):
@@ -80,3 +81,26 @@ def test_another_models_progress_is_not_continued(train_job, tmp_path) -> None:
     )
     assert "error" not in row and row["epochs"] == 3  # trained afresh, not from dim 8's state
     assert not checkpoint.exists()
+
+
+def test_a_result_saved_for_another_model_never_passes_for_the_one_asked(
+    train_job, tmp_path
+) -> None:
+    job = train_job("dataset=synthetic", "trainer.max_epochs=3", "eval.warmup=0")
+    split = prepare_dataset(job.dataset, seed=0)
+
+    def final(arch, folder, progress=None):
+        return retrain_module._final_result(
+            "found", arch, job.optim, split, job.train, None, folder, "found-1", progress
+        )
+
+    small, large = preset("mf", dim=8), preset("mf", dim=16)
+    saved = final(small, tmp_path / "asked")
+    assert "error" not in saved and (tmp_path / "asked" / SUMMARY).is_file()
+    # Asked for another model, killed before its first epoch ends: dim 8's result is no
+    # longer complete, so the next start trains dim 16 instead of reusing it.
+    assert "_Killed" in final(large, tmp_path / "asked", _Progress(_KillAt(0)))["error"]
+    assert not (tmp_path / "asked" / SUMMARY).exists()
+    again, whole = final(large, tmp_path / "asked"), final(large, tmp_path / "whole")
+    assert again["valid"] == whole["valid"] != saved["valid"]
+    assert again["test"] == whole["test"]
