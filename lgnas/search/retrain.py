@@ -44,8 +44,8 @@ REQUEST = "request.yaml"
 """In ``final/<name>/``: the model and recipe asked for (a graph filter's grids, a blend's
 weights), which ``architecture.yaml`` narrows to what validation chose."""
 PROGRESS = "retrain.ckpt"
-"""In ``final/<name>/`` while a retrain runs: its state after its last complete epoch, which
-a resumed search continues (removed once the result is saved; the row's train seconds then
+"""In ``final/<name>/`` while a retrain (or a blend's refit) runs: its state after its last
+complete epoch, which a resumed search continues (removed once the result is saved; the row's train seconds then
 count the last piece only)."""
 START_WEIGHTS = "start.weights.pt"
 """In ``final/found-<rank>/``: the trial's trained weights its retrain continues (a staged
@@ -141,7 +141,15 @@ def retrain_finalists(
             trained = load_result(base, split)
             if trained is None:
                 raise FileNotFoundError(f"no saved model in {base} to blend")
-            return fit_blend(blended, trained, split, settings, recipe, log_dir=folder / "logs")
+            return fit_blend(
+                blended,
+                trained,
+                split,
+                settings,
+                recipe,
+                log_dir=folder / "logs",
+                refit_checkpoint=folder / PROGRESS,
+            )
 
         blend_row = _combined_result(blended, recipe, folder, progress, blend_it)
         finals = answer_first(_after_found(finals, name, blend_row), objective)
@@ -211,6 +219,7 @@ def _combined_result(
         except Exception as error:
             return {"kind": "found", "error": f"{type(error).__name__}: {error}"}
         save_result(result, folder, optim)
+        (folder / PROGRESS).unlink(missing_ok=True)
         summary = read_summary(folder)
         if progress is not None:
             progress.reused(folder.name, summary)
@@ -237,9 +246,11 @@ def _asked(folder: Path, arch: Model, optim: Optim) -> bool:
 
 
 def _ask(folder: Path, arch: Model, optim: Optim) -> None:
-    """Record that ``folder`` is now asked for this model, dropping the completeness mark
-    of a result saved there for another one (it would otherwise pass for this model's)."""
-    forget_result(folder)
+    """Record that ``folder`` is now asked for this model. A result and training progress
+    saved there for another model are dropped: they would otherwise pass for this one's."""
+    if not _asked(folder, arch, optim):
+        forget_result(folder)
+        (folder / PROGRESS).unlink(missing_ok=True)
     write_recipe(folder / REQUEST, arch, optim)
 
 
@@ -262,8 +273,6 @@ def _final_result(
     summary = _reused(folder, arch, optim, progress)
     if summary is None:
         checkpoint = folder / PROGRESS
-        if not _asked(folder, arch, optim):  # another model's progress
-            checkpoint.unlink(missing_ok=True)
         _ask(folder, arch, optim)
         monitor = f"val/{settings.eval.monitor}"
         watch = [progress.retrain(name, monitor)] if progress is not None else []

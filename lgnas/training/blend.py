@@ -38,6 +38,7 @@ def fit_blend(
     *,
     test: bool = True,
     log_dir: Path | None = None,
+    refit_checkpoint: Path | None = None,
 ) -> TrainResult:
     """Blend ``base`` (``spec.base`` trained, e.g. by :func:`~lgnas.training.fit`) with
     ``spec.filter`` computed on ``split.train``.
@@ -48,7 +49,8 @@ def fit_blend(
     ``refit``, the test blends the GNN with the chosen filter rebuilt from training and
     validation, the filter the result keeps; with the blend's ``refit``, also with the GNN
     retrained by ``optim`` (its recipe) on training and validation for its best epochs
-    (:func:`~lgnas.training.task.retrain`). The result reports what the GNN trained (its
+    (:func:`~lgnas.training.task.retrain`; resumable from ``refit_checkpoint``, the longest
+    part of a blend on large data). The result reports what the GNN trained (its
     epochs, stop reason, parameters); ``train_seconds`` adds the filter's and the blend's
     validation to the GNN's training. With ``trainer.logger`` on and a ``log_dir``, each
     weight's validation metrics go to :data:`WEIGHT_FILE` there.
@@ -72,7 +74,8 @@ def fit_blend(
             gnn = base.module.model
             if spec.refit:
                 epochs = base.epochs if base.best_epoch is None else base.best_epoch + 1
-                gnn = retrain(spec.base, optim, train_and_valid(split), settings, epochs)
+                refit_split = train_and_valid(split)
+                gnn = retrain(spec.base, optim, refit_split, settings, epochs, refit_checkpoint)
             model = BlendedRecommender(gnn, rebuilt, point)
         tested = _evaluate(model, data.test_dataloader(), [weights[best]], evaluation, "test/")[0]
     if log_dir is not None and settings.trainer.get("logger"):

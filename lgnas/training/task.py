@@ -23,24 +23,34 @@ from lgnas.models.click_module import ClickModule
 from lgnas.models.module import RecommenderModule, RepresentationModule
 from lgnas.models.optim import Optim
 from lgnas.models.recommender import GNNRecommender
+from lgnas.models.warm_start import ResumableCheckpoint
 from lgnas.training.result import TrainResult, read_recipe, read_summary, saved_result
 from lgnas.training.settings import TrainSettings
 
 
 def retrain(
-    architecture: Architecture, optim: Optim, split: Split, settings: TrainSettings, epochs: int
+    architecture: Architecture,
+    optim: Optim,
+    split: Split,
+    settings: TrainSettings,
+    epochs: int,
+    checkpoint: Path | None = None,
 ) -> nn.Module:
     """``architecture`` trained from scratch on ``split.train`` for exactly ``epochs`` epochs,
     with nothing validated: the refit of a model whose epochs validation chose, on training
     and validation together (:func:`~lgnas.data.splits.train_and_valid`). One process, no
-    logger and no checkpoint; the seed and recipe are the first fit's."""
+    logger; the seed and recipe are the first fit's. With ``checkpoint``, the training state
+    is saved there as each epoch ends and a saved one is continued (a refit killed midway
+    resumes at its last complete epoch); the caller removes it once the result is saved."""
     torch.set_num_threads(settings.threads)
     L.seed_everything(settings.seed, workers=True, verbose=False)
     data, module = task_parts(architecture, optim, split, settings)
     trainer_args: dict[str, Any] = dict(settings.trainer)
     trainer_args.update(max_epochs=epochs, limit_val_batches=0, devices=1, logger=False)
     trainer_args.update(enable_checkpointing=False, num_sanity_val_steps=0)
-    L.Trainer(**trainer_args).fit(module, datamodule=data)
+    trainer = L.Trainer(**trainer_args, callbacks=[ResumableCheckpoint(checkpoint)])
+    resume = checkpoint if checkpoint is not None and checkpoint.is_file() else None
+    trainer.fit(module, datamodule=data, ckpt_path=resume)
     module.model.eval()
     return module.model
 

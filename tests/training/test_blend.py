@@ -18,7 +18,9 @@ from lgnas.models.families import model_from_dict
 from lgnas.models.filter_recommender import GraphFilterRecommender
 from lgnas.models.graph_filter import GraphFilter, GridPoint
 from lgnas.models.optim import Optim
+from lgnas.models.warm_start import ResumableCheckpoint
 from lgnas.training import TrainSettings, fit
+from lgnas.training import task as task_module
 from lgnas.training.blend import WEIGHT_FILE
 from lgnas.training.result import save_result
 from lgnas.training.saved import saved_scorer
@@ -152,6 +154,45 @@ def test_a_blend_refit_tests_the_gnn_retrained_on_training_and_validation(
     save_result(result, tmp_path, optim)
     loaded = saved_scorer(tmp_path / "model.pt", split)
     assert np.allclose(loaded(every_user).double().numpy(), blended, atol=1e-4)
+
+
+class _Killed(Exception):
+    pass
+
+
+class _KilledAfterSecondEpoch(ResumableCheckpoint):
+    """Saves as the real one does, then dies as a killed process would."""
+
+    def on_train_epoch_end(self, trainer, pl_module) -> None:
+        super().on_train_epoch_end(trainer, pl_module)
+        if trainer.current_epoch == 1:
+            raise _Killed
+
+
+def test_a_refit_killed_midway_resumes_and_ends_as_an_uninterrupted_one(
+    split, tmp_path, monkeypatch
+) -> None:
+    base, optim, both = Architecture(num_layers=1, dim=8), Optim(lr=0.05), train_and_valid(split)
+    whole = retrain(base, optim, both, SETTINGS, 5)
+    checkpoint = tmp_path / "refit.ckpt"
+    with monkeypatch.context() as patched:
+        patched.setattr(task_module, "ResumableCheckpoint", _KilledAfterSecondEpoch)
+        with pytest.raises(_Killed):
+            retrain(base, optim, both, SETTINGS, 5, checkpoint)
+    assert torch.load(checkpoint, weights_only=False)["epoch"] == 1  # two epochs kept
+    starts: list[int] = []
+
+    class Watched(ResumableCheckpoint):
+        def on_train_start(self, trainer, pl_module) -> None:
+            super().on_train_start(trainer, pl_module)
+            starts.append(self.start_epoch)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(task_module, "ResumableCheckpoint", Watched)
+        resumed = retrain(base, optim, both, SETTINGS, 5, checkpoint)
+    assert starts == [2]  # continued after the two saved epochs, not begun again
+    with torch.no_grad():
+        assert all(torch.equal(a, b) for a, b in zip(resumed(), whole()))
 
 
 def test_without_test_the_blend_scores_validation_only(split) -> None:
