@@ -45,8 +45,8 @@ REQUEST = "request.yaml"
 weights), which ``architecture.yaml`` narrows to what validation chose."""
 PROGRESS = "retrain.ckpt"
 """In ``final/<name>/`` while a retrain (or a blend's refit) runs: its state after its last
-complete epoch, which a resumed search continues (removed once the result is saved; the row's train seconds then
-count the last piece only)."""
+complete epoch, which a resumed search continues (removed once the result is saved; the
+row's train seconds then count the last piece only)."""
 START_WEIGHTS = "start.weights.pt"
 """In ``final/found-<rank>/``: the trial's trained weights its retrain continues (a staged
 search's stage 3, :attr:`~lgnas.strategies.SearchStrategy.finetunes_finalists`)."""
