@@ -142,7 +142,11 @@ def load_prior(specs: Sequence[str], space: SearchSpace, objective: str, top: in
             "(values outside its choices or ranges) and were left out",
             dropped,
         )
-    logger.info("search.prior: the first %d candidates are the priors' best points", len(chosen))
+    if not specs:
+        logger.info("search.prior=auto: no shipped prior searched this space; none is used")
+    else:
+        count = len(chosen)
+        logger.info("search.prior: the first %d candidates are the priors' best points", count)
     return PriorPoints(tuple(chosen.values()), dropped, tuple(sources))
 
 

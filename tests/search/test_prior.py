@@ -348,15 +348,19 @@ def test_a_scalarised_strategy_asks_and_teaches_its_inner_the_queued_points() ->
     assert strategy.inner.pending == ()
 
 
-def test_auto_takes_the_shipped_priors_of_the_space_and_none_for_other_spaces(search_job) -> None:
+def test_auto_takes_the_shipped_priors_of_the_space_and_none_for_other_spaces(
+    search_job, caplog
+) -> None:
     default = search_job("+strategy=random")  # the default space, whose priors lgnas ships
     assert default.search.prior == ("auto",) and default.prior is not None
     assert {path.parent for path in default.prior.sources} == {PRIORS_DIR}
     assert len(default.prior.sources) == len(auto_priors(default.search_space)) >= 2
     assert 0 < len(default.prior.points) <= 3 * len(default.prior.sources)
     assert default.identity()["prior"] == list(default.prior.points)
-    tiny = search_job("+strategy=random", "search_space=tiny")  # no shipped prior of its space
+    with caplog.at_level("INFO", logger="lgnas.search.prior"):
+        tiny = search_job("+strategy=random", "search_space=tiny")  # no shipped prior of it
     assert tiny.prior is None and "prior" not in tiny.identity()
+    assert "no shipped prior searched this space" in caplog.text
 
 
 def test_the_report_names_the_priors_the_first_candidates_came_from(search_job) -> None:
