@@ -98,16 +98,9 @@ class SearchSpace:
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> SearchSpace:
-        """Load a space file; errors name the file."""
-        from omegaconf import OmegaConf  # lazy: only file loading needs it
-
+        """Load a space file (and the spaces its ``defaults`` extend); errors name the file."""
         path = Path(path)
-        if not path.is_file():
-            raise ConfigError(f"search space file not found: {path}")
-        try:
-            mapping = OmegaConf.to_container(OmegaConf.load(path), resolve=True)
-        except Exception as err:  # YAML syntax errors, bad interpolations, ...
-            raise ConfigError(f"{path}: cannot read search space: {err}") from None
+        mapping = _read_space_file(path)
         name = mapping.get("name") if isinstance(mapping, Mapping) else None
         try:
             return cls.from_dict(mapping, name=name or path.stem)  # type: ignore[arg-type]
@@ -542,3 +535,33 @@ def _dependency_order(dims: Mapping[str, Dimension]) -> dict[str, Dimension]:
     for name in dims:
         visit(name)
     return ordered
+
+
+def _read_space_file(path: Path, seen: tuple[Path, ...] = ()) -> Any:
+    """A space file's mapping, its Hydra ``defaults`` (spaces in the same folder it extends,
+    and ``_self_``) merged in their order, as Hydra composes ``search_space=<name>``."""
+    from omegaconf import OmegaConf  # lazy: only file loading needs it
+
+    if not path.is_file():
+        raise ConfigError(f"search space file not found: {path}")
+    if path in seen:
+        raise ConfigError(f"{path}: search space defaults loop back to it")
+    try:
+        mapping = OmegaConf.to_container(OmegaConf.load(path), resolve=True)
+    except Exception as err:  # YAML syntax errors, bad interpolations, ...
+        raise ConfigError(f"{path}: cannot read search space: {err}") from None
+    if not isinstance(mapping, dict) or "defaults" not in mapping:
+        return mapping
+    merged: dict[str, Any] = {}
+    defaults = list(mapping.pop("defaults") or ())
+    for entry in defaults if "_self_" in defaults else [*defaults, "_self_"]:
+        if not isinstance(entry, str):
+            raise ConfigError(f"{path}: defaults entry {entry!r} must name a space file")
+        part = (
+            mapping
+            if entry == "_self_"
+            else _read_space_file(path.with_name(f"{entry}.yaml"), (*seen, path))
+        )
+        dims = {**merged.get("dimensions", {}), **(part.get("dimensions") or {})}
+        merged.update(part, dimensions=dims)
+    return merged

@@ -13,7 +13,7 @@ from lgnas.models.layers import op_names
 from lgnas.space import builtin_spaces, load_space, split_point, training_keys
 
 
-@pytest.mark.parametrize("name", ["default", "lightgcn_family", "tiny", "cells"])
+@pytest.mark.parametrize("name", ["default", "lightgcn_family", "tiny", "cells", "ctr", "ctr_text"])
 def test_shipped_space_points_build_architectures(name: str) -> None:
     space = load_space(name)
     assert space.name == name and name in builtin_spaces()
@@ -47,6 +47,31 @@ def test_split_point_sends_each_key_to_its_consumer() -> None:
     assert optim == {"lr": 1e-3, "loss": "bce"}
     with pytest.raises(ConfigError, match=r"point key\(s\) \['width'\] are read neither"):
         split_point({"width": 3})
+
+
+def test_a_space_extends_the_spaces_its_defaults_name_as_hydra_composes_them(tmp_path) -> None:
+    (tmp_path / "base.yaml").write_text(
+        "name: base\ndimensions:\n  dim: {type: categorical, choices: [8, 16]}\n"
+        "  lr: {type: categorical, choices: [0.1]}\n"
+    )
+    (tmp_path / "wide.yaml").write_text(
+        "defaults: [base]\nname: wide\ndimensions:\n"
+        "  dim: {type: categorical, choices: [32, 64, 128]}\n"
+        "  reg: {type: categorical, choices: [0.0]}\n"
+    )
+    wide = load_space(tmp_path / "wide.yaml")
+    assert wide.name == "wide" and wide.names == ("dim", "lr", "reg")
+    assert wide.size() == 3  # its own dim replaced the base's
+    (tmp_path / "under.yaml").write_text(
+        "defaults: [_self_, base]\ndimensions:\n  dim: {type: categorical, choices: [4]}\n"
+    )
+    assert load_space(tmp_path / "under.yaml").size() == 2  # the base's dim, listed after
+    (tmp_path / "loop.yaml").write_text("defaults: [loop]\ndimensions: {}\n")
+    with pytest.raises(ConfigError, match="loop.yaml: search space defaults loop back"):
+        load_space(tmp_path / "loop.yaml")
+    (tmp_path / "lost.yaml").write_text("defaults: [nowhere]\n")
+    with pytest.raises(ConfigError, match="not found: .*nowhere.yaml"):
+        load_space(tmp_path / "lost.yaml")
 
 
 def test_load_space_reads_a_path(tmp_path) -> None:

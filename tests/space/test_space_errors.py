@@ -163,7 +163,7 @@ def test_unknown_builtin_space_lists_the_shipped_ones() -> None:
     with pytest.raises(
         ConfigError,
         match=r"unknown search space 'huge'; choose one of \["
-        r"'cells', 'ctr', 'default', 'lightgcn_family', 'ranking', 'text', 'tiny'\]",
+        r"'cells', 'ctr', 'ctr_text', 'default', 'lightgcn_family', 'ranking', 'text', 'tiny'\]",
     ):
         load_space("huge")
 

@@ -7,6 +7,7 @@ import pytest
 
 from lgnas.data import prepare_dataset
 from lgnas.search.evaluator import TrialEvaluator
+from lgnas.space import load_space
 
 CTR_TEXT = ("+strategy=random", "task=ctr", "dataset=ml100k_ctr_text", "search_space=ctr_text")
 
@@ -31,6 +32,7 @@ def test_the_space_adds_content_to_the_ctr_space_and_the_data_to_ml100k_ctr(
         plain.space["dimensions"]
     )
     assert dimensions["item_content"]["choices"] == ["none", "meta", "text", "both"]
+    assert load_space("ctr_text").names == tuple(dimensions)  # read without Hydra, the same
     split = prepare_dataset(job.dataset, seed=0)
     same = prepare_dataset(plain.dataset, seed=0)
     for part in ("train", "valid", "test"):  # the same impressions and labels as ml100k_ctr
