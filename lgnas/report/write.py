@@ -94,7 +94,8 @@ def epochs_text(final: Mapping[str, Any]) -> tuple[str, str]:
 
 CUT_SHORT = {
     "time_limit": "hit the time limit (search.final_seconds)",
-    "still_improving": "reached the epoch cap still improving (trainer.max_epochs)",
+    "still_improving": "reached the epoch cap still improving (trainer.max_epochs; a search "
+    "run again with a higher one continues it)",
 }
 """Why a retrain is not a finished training, by :func:`cut_short`'s key."""
 

@@ -39,11 +39,16 @@ class Journal:
     Args:
         path: The journal file (created with its parents if missing).
         identity: What must match for a resume, as plain JSON data.
+        free: Dotted keys of ``identity`` (``trainer.max_epochs``) a resume may change: no
+            trial depends on them. The header keeps the first run's values.
     """
 
-    def __init__(self, path: str | Path, identity: dict[str, Any]) -> None:
+    def __init__(
+        self, path: str | Path, identity: dict[str, Any], free: tuple[str, ...] = ()
+    ) -> None:
         self.path = Path(path)
         self.identity = json.loads(json.dumps(identity))  # normalise to plain JSON types
+        self.free = free
         self.trials: dict[int, dict[str, Any]] = {}
         lines = read_lines(self.path) if self.path.exists() else None
         if lines is not None:
@@ -57,11 +62,10 @@ class Journal:
 
     def _load(self, records: list[dict[str, Any]]) -> None:
         header = records[0]
-        stored = {k: v for k, v in header.items() if k != "type"}
-        if header.get("type") != "header" or stored != self.identity:
-            differing = sorted(
-                k for k in set(stored) | set(self.identity) if stored.get(k) != self.identity.get(k)
-            )
+        stored = _without({k: v for k, v in header.items() if k != "type"}, self.free)
+        mine = _without(self.identity, self.free)
+        if header.get("type") != "header" or stored != mine:
+            differing = sorted(k for k in set(stored) | set(mine) if stored.get(k) != mine.get(k))
             raise ConfigError(
                 f"{self.path} belongs to a different search (differs in {differing}); "
                 "use a new output directory, or the same settings to resume it"
@@ -282,3 +286,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _without(identity: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """``identity`` less the dotted ``keys`` (a copy; missing ones ignored)."""
+    pruned = json.loads(json.dumps(identity))
+    for dotted in keys:
+        *parents, last = dotted.split(".")
+        node = pruned
+        for part in parents:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node.pop(last, None)
+    return pruned

@@ -38,6 +38,7 @@ from lgnas.training import (
     save_result,
     write_recipe,
 )
+from lgnas.training.result import SUMMARY
 from lgnas.training.task import load_click_result
 
 REQUEST = "request.yaml"
@@ -45,8 +46,9 @@ REQUEST = "request.yaml"
 weights), which ``architecture.yaml`` narrows to what validation chose."""
 PROGRESS = "retrain.ckpt"
 """In ``final/<name>/`` while a retrain (or a blend's refit) runs: its state after its last
-complete epoch, which a resumed search continues (removed once the result is saved; the
-row's train seconds then count the last piece only)."""
+complete epoch, which a resumed search continues (the row's train seconds then count the
+last piece only). Removed once the result is saved, unless the retrain ended at the epoch
+cap: a search resumed with a higher ``trainer.max_epochs`` then continues it."""
 START_WEIGHTS = "start.weights.pt"
 """In ``final/found-<rank>/``: the trial's trained weights its retrain continues (a staged
 search's stage 3, :attr:`~lgnas.strategies.SearchStrategy.finetunes_finalists`)."""
@@ -151,7 +153,7 @@ def retrain_finalists(
                 refit_checkpoint=folder / PROGRESS,
             )
 
-        blend_row = _combined_result(blended, recipe, folder, progress, blend_it)
+        blend_row = _combined_result(blended, recipe, folder, progress, blend_it, [base])
         finals = answer_first(_after_found(finals, name, blend_row), objective)
         answer = answer_name(finals)
     if answer is not None:
@@ -187,9 +189,9 @@ def _with_ensemble(
             raise FileNotFoundError(f"no saved model of {missing} in {output_dir / 'final'}")
         return fit_ensemble(spec, trained, split, settings, log_dir=folder / "logs")
 
-    return _after_found(
-        finals, name, _combined_result(spec, Optim(), folder, progress, ensemble_them)
-    )
+    sources = [output_dir / "final" / n for n in members]
+    row = _combined_result(spec, Optim(), folder, progress, ensemble_them, sources)
+    return _after_found(finals, name, row)
 
 
 def _after_found(
@@ -207,11 +209,13 @@ def _combined_result(
     folder: Path,
     progress: SearchProgress | None,
     combine: Callable[[], TrainResult],
+    sources: list[Path],
 ) -> dict[str, Any]:
-    """The row of a model ``combine`` builds from saved retrains (a blend, an ensemble), or
-    of its saved result if it is the same model. A failure is the row's error: the search's
-    other results stand."""
-    summary = _reused(folder, spec, optim, progress)
+    """The row of a model ``combine`` builds from the saved retrains in ``sources`` (a blend,
+    an ensemble), or of its saved result if it is the same model and no source was saved
+    since (a capped retrain continued). A failure is the row's error: the search's other
+    results stand."""
+    summary = None if _outdated(folder, sources) else _reused(folder, spec, optim, progress)
     if summary is None:
         _ask(folder, spec, optim)
         try:
@@ -226,6 +230,16 @@ def _combined_result(
     return final_row("found", summary)
 
 
+def _outdated(folder: Path, sources: list[Path]) -> bool:
+    """Whether a source's result was saved after ``folder``'s (both complete)."""
+    saved = folder / SUMMARY
+    return saved.is_file() and any(
+        (source / SUMMARY).is_file()
+        and (source / SUMMARY).stat().st_mtime_ns > saved.stat().st_mtime_ns
+        for source in sources
+    )
+
+
 def _reused(
     folder: Path, arch: Model, optim: Optim, progress: SearchProgress | None
 ) -> dict[str, Any] | None:
@@ -234,6 +248,19 @@ def _reused(
     if summary is not None and progress is not None:
         progress.reused(folder.name, summary)
     return summary
+
+
+def _cap_raised(folder: Path, settings: TrainSettings) -> bool:
+    """Whether ``folder``'s saved retrain ended at an epoch cap below today's and kept its
+    state (:data:`PROGRESS`), so it continues instead of being reused."""
+    summary = read_summary(folder) if (folder / PROGRESS).is_file() else None
+    cap = settings.trainer.get("max_epochs")
+    return (
+        summary is not None
+        and summary["stop_reason"] == "epoch_cap"
+        and cap is not None
+        and (cap < 0 or summary["epochs"] < cap)
+    )
 
 
 def _asked(folder: Path, arch: Model, optim: Optim) -> bool:
@@ -270,9 +297,9 @@ def _final_result(
     A finalist whose training fails (e.g. diverges at full fidelity) is reported with its
     error instead of ending the search.
     """
-    summary = _reused(folder, arch, optim, progress)
+    checkpoint = folder / PROGRESS
+    summary = None if _cap_raised(folder, settings) else _reused(folder, arch, optim, progress)
     if summary is None:
-        checkpoint = folder / PROGRESS
         _ask(folder, arch, optim)
         monitor = f"val/{settings.eval.monitor}"
         watch = [progress.retrain(name, monitor)] if progress is not None else []
@@ -295,7 +322,8 @@ def _final_result(
                 line.done(None, "failed")
             return {"kind": kind, "error": f"{type(error).__name__}: {error}"}
         save_result(result, folder, optim)
-        checkpoint.unlink(missing_ok=True)
+        if result.stop_reason != "epoch_cap":
+            checkpoint.unlink(missing_ok=True)
         summary = read_summary(folder)
         for line in watch:
             line.done(result.epochs, stop_text(summary))

@@ -25,7 +25,7 @@ from lgnas.search.progress import SearchProgress
 from lgnas.search.proxy import prepare_proxy, proxy_share
 from lgnas.search.retrain import START_WEIGHTS, retrain_finalists
 from lgnas.search.scheduler import FidelityScheduler
-from lgnas.search.settings import SearchJob
+from lgnas.search.settings import RESUME_MAY_CHANGE, SearchJob
 from lgnas.strategies.scalarised import build_strategy
 from lgnas.training import read_recipe
 from lgnas.trials import TrialResult, describe_fidelity, fidelity_order
@@ -203,7 +203,8 @@ def run_trials(
             job.dataset, settings.proxy_users, settings.proxy_kcore, seed=job.train.seed
         )
         scheduler = dataclasses.replace(scheduler, proxy_share=proxy_share(proxy, split))
-    journal = Journal(output_dir / "journal.jsonl", search_identity(job, split))
+    free = RESUME_MAY_CHANGE if settings.fidelity is not None else ()  # else trials read it
+    journal = Journal(output_dir / "journal.jsonl", search_identity(job, split), free)
     # What lgnas.recommend needs to rebuild the split and the models from the run directory.
     (output_dir / "config.yaml").write_text(yaml.safe_dump(dict(job.config), sort_keys=False))
     checkpoints = output_dir / "checkpoints"  # lower rungs' training, parents' weights

@@ -33,6 +33,12 @@ PRIOR_OPTIONS = frozenset({"graft"})
 when off, as in journals written before they existed."""
 
 
+RESUME_MAY_CHANGE = ("trainer.max_epochs",)
+"""Journal identity keys a resumed search may change when ``search.fidelity`` is set (trials
+train that many epochs, so only the final retrains read the epoch cap): raised, it continues
+the retrains that stopped at it (:data:`lgnas.search.retrain.PROGRESS`)."""
+
+
 @dataclass(frozen=True)
 class SearchSettings:
     """The ``search`` config group (conf/config.yaml documents each key).

@@ -59,7 +59,7 @@ def test_search_writes_every_output(tmp_path: Path) -> None:
     lines = verdict.strip().splitlines()
     assert len(lines) <= 15
     # The answer: found-1 or its blend with BSPM, which reports found-1's training.
-    capped = r"found-1(-blended)?, mf reached the epoch cap still improving \(trainer.max_epochs\)"
+    capped = r"found-1(-blended)?, mf reached the epoch cap still improving \(trainer.max_epochs;"
     assert re.search(capped, verdict)
     assert "epoch cap (still improving)" in report and "Best found vs best baseline" not in report
     best = run / "best_architecture.yaml"
