@@ -263,6 +263,19 @@ def _lines(numbers: list[int]) -> str:
     return ("line " if len(numbers) == 1 else "lines ") + ", ".join(map(str, numbers))
 
 
+def _without(identity: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    """``identity`` less the dotted ``keys`` (a copy; missing ones ignored)."""
+    pruned = json.loads(json.dumps(identity))
+    for dotted in keys:
+        *parents, last = dotted.split(".")
+        node = pruned
+        for part in parents:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node.pop(last, None)
+    return pruned
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m lgnas.search.journal salvage PATH``."""
     parser = argparse.ArgumentParser(
@@ -286,16 +299,3 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-
-def _without(identity: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
-    """``identity`` less the dotted ``keys`` (a copy; missing ones ignored)."""
-    pruned = json.loads(json.dumps(identity))
-    for dotted in keys:
-        *parents, last = dotted.split(".")
-        node = pruned
-        for part in parents:
-            node = node.get(part) if isinstance(node, dict) else None
-        if isinstance(node, dict):
-            node.pop(last, None)
-    return pruned
