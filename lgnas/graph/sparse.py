@@ -159,9 +159,11 @@ class SparseAdjacency(torch.nn.Module):
         """Number of stored entries."""
         return int(self.value.numel())
 
-    def _csr(self, crow: Tensor, col: Tensor, values: Tensor) -> Tensor:
+    def _csr(
+        self, crow: Tensor, col: Tensor, values: Tensor, shape: tuple[int, int] | None = None
+    ) -> Tensor:
         return torch.sparse_csr_tensor(
-            crow, col, values, (self.size, self.size), check_invariants=False
+            crow, col, values, shape or (self.size, self.size), check_invariants=False
         )
 
     def _matrices(self, value: Tensor) -> tuple[Tensor, Tensor]:
@@ -186,6 +188,40 @@ class SparseAdjacency(torch.nn.Module):
             if held is None or held[0] is not value or held[1] != version:
                 self._replaced = held = (value, version, self._matrices(value))
             matrix, transpose = held[2]
+        return _SparseMatmul.apply(x, matrix, transpose)
+
+    def matmul_rows(self, x: Tensor, rows: Tensor, value: Tensor | None = None) -> Tensor:
+        """``(A @ x)[rows]`` for distinct ``rows``, differentiable w.r.t. ``x``; ``value``
+        overrides the entries as in :meth:`matmul`.
+
+        Only those rows' entries are multiplied, forward and backward: a training step that
+        scores 6k of Gowalla's 71k nodes computes its last layer so, at a sixth of the
+        entries (:meth:`GNNRecommender.batch_representations`). The backward's ``A[rows].T``
+        is laid out per call, by one sort of those entries.
+        """
+        with torch.no_grad():
+            count = self._derived("row_counts", lambda: self.crow.diff().long())[rows]
+            total = int(count.sum())
+            sub_crow = torch.zeros(len(rows) + 1, dtype=torch.int64, device=rows.device)
+            torch.cumsum(count, 0, out=sub_crow[1:])
+            first = self.crow[rows].long() - sub_crow[:-1]  # each row's slots, shifted
+            slots = torch.repeat_interleave(first, count, output_size=total)
+            slots += torch.arange(total, device=rows.device)
+            columns = self.ccol[slots]
+            values = (self.value if value is None else value)[self.order[slots]]
+            position = torch.arange(len(rows), device=rows.device)
+            position = torch.repeat_interleave(position, count, output_size=total)
+            by_column = torch.argsort(columns, stable=True)  # keeps positions sorted per column
+            t_crow = torch.zeros(self.size + 1, dtype=torch.int64, device=rows.device)
+            torch.cumsum(torch.bincount(columns.long(), minlength=self.size), 0, out=t_crow[1:])
+            index = self.crow.dtype
+            matrix = self._csr(sub_crow.to(index), columns, values, (len(rows), self.size))
+            transpose = self._csr(
+                t_crow.to(index),
+                position[by_column].to(index),
+                values[by_column],
+                (self.size, len(rows)),
+            )
         return _SparseMatmul.apply(x, matrix, transpose)
 
     def slot_rows(self) -> Tensor:

@@ -49,6 +49,10 @@ def register_op(name: str) -> Callable[[OpClass], OpClass]:
     ``forward(h, propagate)`` maps ``[U + I, dim]`` features to ``[U + I, dim]``, given the
     step's :class:`Propagation`; its docstring's first line names the paper (listings show
     it), the rest gives the formula computed. A name already taken is refused.
+
+    A class attribute ``row_wise = True`` declares that output row ``v`` depends on ``h_v``
+    and ``(Â h)_v`` alone, from one ``propagate(h)`` call on the ``h`` given: a last layer of
+    such an op is computed at a training step's scored rows only (:meth:`Propagation.at_rows`).
     """
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise ConfigError(
@@ -139,6 +143,11 @@ class Propagation:
         view._products = {}
         return view
 
+    def at_rows(self, rows: Tensor, h: Tensor) -> RowPropagation:
+        """This step's propagation of ``h`` restricted to ``rows``, for a row-wise op given
+        ``h[rows]`` (its ``input``)."""
+        return RowPropagation(self, rows, h)
+
     def __call__(self, h: Tensor) -> Tensor:
         if self._products is None:
             return self.adjacency.matmul(h, self.value)
@@ -153,6 +162,25 @@ class Propagation:
         return out
 
 
+class RowPropagation:
+    """``(Â h)[rows]`` for an op that is given ``h[rows]`` (:attr:`input`) in place of ``h``:
+    a row-wise op (``row_wise = True``) then computes its output at those rows only."""
+
+    def __init__(self, propagation: Propagation, rows: Tensor, h: Tensor) -> None:
+        self.adjacency = propagation.adjacency
+        self._value = propagation.value
+        self._rows, self._full = rows, h
+        self.input = h[rows]
+
+    def __call__(self, h: Tensor) -> Tensor:
+        if h is not self.input:
+            raise RuntimeError(
+                "a row-wise op propagated something other than its input; an op that does "
+                "must not set row_wise = True"
+            )
+        return self.adjacency.matmul_rows(self._full, self._rows, self._value)
+
+
 @register_op("lightgcn")
 class LightGCNConv(nn.Module):
     """LightGCN (He et al., SIGIR 2020): the normalised neighbour sum, no weights, no self-loop.
@@ -162,6 +190,8 @@ class LightGCNConv(nn.Module):
     make it the neighbour mean and the plain sum. The paper's layer combination with weights
     ``1 / (K + 1)`` (eq. 4) is the recommender's ``combine=mean``.
     """
+
+    row_wise = True
 
     def __init__(self, dim: int, heads: int = 1) -> None:
         super().__init__()
@@ -179,6 +209,8 @@ class GCNConv(nn.Module):
     uses ``Ã = A + I`` and ``D̃``; a node's own features reach the next layer only through
     ``residual`` or the layer combination.
     """
+
+    row_wise = True
 
     def __init__(self, dim: int, heads: int = 1) -> None:
         super().__init__()
@@ -199,6 +231,8 @@ class SAGEConv(nn.Module):
     L2 normalisation of ``h'_v`` (line 7); ``layer_l2norm`` normalises only what enters the
     layer combination.
     """
+
+    row_wise = True
 
     def __init__(self, dim: int, heads: int = 1) -> None:
         super().__init__()
@@ -249,6 +283,8 @@ class GINConv(nn.Module):
     Deviation: no batch normalisation inside the MLP (the paper's experiments use it).
     """
 
+    row_wise = True
+
     def __init__(self, dim: int, heads: int = 1) -> None:
         super().__init__()
         self.eps = nn.Parameter(torch.zeros(()))
@@ -271,6 +307,8 @@ class NGCFConv(nn.Module):
     layer outputs are the ``ngcf`` preset's ``activation``, ``dropout``, ``layer_l2norm`` and
     ``combine``.
     """
+
+    row_wise = True
 
     def __init__(self, dim: int, heads: int = 1) -> None:
         super().__init__()

@@ -154,16 +154,22 @@ class RecommenderModule(RepresentationModule):
 
     def training_step(self, batch: tuple[Tensor, Tensor, Tensor], batch_idx: int) -> Tensor:
         users, pos, neg = batch
-        user_rep, item_rep = self.model()
-        u = rows(user_rep, users)
         tau = self.hparams.temperature
-        if tau != 1.0:  # every score over τ: one [B, d] division, not one per score
-            u = u / tau
-        if self.scores_every_item:
-            loss = self.loss_fn(u @ item_rep.T, pos)
+        at_rows = None if self.scores_every_item else self.model.batch_representations(*batch)
+        if at_rows is not None:  # a large graph: the batch's rows only
+            u, pos_rep, neg_rep = at_rows
+            u = u / tau if tau != 1.0 else u
+            loss = self.loss_fn((u * pos_rep).sum(-1), (u.unsqueeze(1) * neg_rep).sum(-1))
         else:
-            pos_scores = (u * rows(item_rep, pos)).sum(-1)
-            loss = self.loss_fn(pos_scores, sampled_scores(u, item_rep, neg))
+            user_rep, item_rep = self.model()
+            u = rows(user_rep, users)
+            if tau != 1.0:  # every score over τ: one [B, d] division, not one per score
+                u = u / tau
+            if self.scores_every_item:
+                loss = self.loss_fn(u @ item_rep.T, pos)
+            else:
+                pos_scores = (u * rows(item_rep, pos)).sum(-1)
+                loss = self.loss_fn(pos_scores, sampled_scores(u, item_rep, neg))
         return self._add_loss(loss + self.hparams.reg * self.model.batch_l2(users, pos, neg))
 
     def on_train_batch_start(self, batch: tuple[Tensor, Tensor, Tensor], batch_idx: int) -> None:

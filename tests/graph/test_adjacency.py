@@ -59,6 +59,28 @@ def test_matmul_and_its_gradient_match_dense_products() -> None:
     torch.testing.assert_close(x.grad, dense.T @ grad_out)
 
 
+@pytest.mark.parametrize("replaced", [False, True])
+def test_matmul_rows_and_its_gradient_match_dense_products(replaced: bool) -> None:
+    """``(A @ x)[rows]`` for distinct rows in any order, one with no entries."""
+    generator = torch.Generator().manual_seed(1)
+    dense = (torch.rand(30, 30, generator=generator) < 0.2).float()
+    dense[5] = 0.0  # a row with no entries
+    dense *= torch.rand(30, 30, generator=generator)  # not symmetric
+    row, col = dense.nonzero().T
+    adjacency = SparseAdjacency(row, col, dense[row, col], 30)
+    value = None
+    if replaced:  # edge dropout's values, in COO order
+        value = adjacency.value * (torch.rand(len(row), generator=generator) < 0.5)
+        dense = torch.zeros(30, 30).index_put_((row, col), value)
+    rows = torch.tensor([17, 0, 29, 5, 6])
+    x = torch.randn(30, 4, generator=generator, requires_grad=True)
+    grad_out = torch.randn(5, 4, generator=generator)
+    out = adjacency.matmul_rows(x, rows, value)
+    out.backward(grad_out)
+    torch.testing.assert_close(out, (dense @ x.detach())[rows])
+    torch.testing.assert_close(x.grad, dense[rows].T @ grad_out)
+
+
 def test_matmul_with_replaced_values_uses_them() -> None:
     dense = torch.tensor([[0.0, 2.0, 0.0], [1.0, 0.0, 3.0], [0.0, 4.0, 0.0]])
     row, col = dense.nonzero().T
