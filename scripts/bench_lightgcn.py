@@ -20,6 +20,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -115,11 +116,18 @@ def measure_lgnas(dataset: str, epochs: int, threads: int, seed: int, device: st
 
 
 def run_worker(command: list[str], env: dict[str, str]) -> dict:
-    """Run one system in its own process and parse the JSON line it prints last."""
-    done = subprocess.run(command, env=env, capture_output=True, text=True)
-    if done.returncode != 0:
-        return {"error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "failed"}
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    """Run one system in its own process and parse the JSON line it prints last; adds the
+    process's peak resident memory (``peak_rss_mb``, from ``wait4``)."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0), err.seek(0)
+        stdout, stderr = out.read().strip(), err.read().strip()
+    if process.returncode != 0:
+        return {"error": stderr.splitlines()[-1] if stderr else "failed"}
+    peak_mb = usage.ru_maxrss / (1 << 20 if sys.platform == "darwin" else 1 << 10)
+    return {**json.loads(stdout.splitlines()[-1]), "peak_rss_mb": round(peak_mb)}
 
 
 def main() -> None:
@@ -187,7 +195,9 @@ def print_table(results: list[dict], args: argparse.Namespace) -> None:
     print(f"\nLightGCN-3, dim 64, batch 2048, {args.epochs} epochs, {args.threads} thread(s)")
     columns = ("s/epoch", "x lgnas", "s/eval", "x lgnas")
     print(
-        f"{'dataset':8} {'system':10} " + " ".join(f"{c:>8}" for c in columns) + "    R@20    N@20"
+        f"{'dataset':8} {'system':10} "
+        + " ".join(f"{c:>8}" for c in columns)
+        + "    R@20    N@20  peak MB"
     )
     for dataset in args.datasets:
         rows = [r for r in results if r["dataset"] == dataset]
@@ -201,7 +211,7 @@ def print_table(results: list[dict], args: argparse.Namespace) -> None:
             print(
                 f"{dataset:8} {r['peer']:10} {r['sec_per_epoch']:8.3f} {epoch_ratio:8.2f} "
                 f"{r['sec_per_eval']:8.3f} {eval_ratio:8.2f} "
-                f"{r['recall@20']:7.4f} {r['ndcg@20']:7.4f}"
+                f"{r['recall@20']:7.4f} {r['ndcg@20']:7.4f} {r.get('peak_rss_mb', '-'):>8}"
             )
     print("(x lgnas = time / the first lgnas row's time: above 1 means that lgnas is faster)")
 
