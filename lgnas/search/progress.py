@@ -122,6 +122,11 @@ class SearchProgress:
 
     def reused(self, name: str, summary: dict[str, Any]) -> None:
         """A line for a finalist whose saved result is reused (a resumed search)."""
+        self.ready(name, summary, "saved result reused")
+
+    def ready(self, name: str, summary: dict[str, Any], info: str) -> None:
+        """A line for a finalist whose result is complete without a training here (``info``
+        says how: reused, or built from other finalists' saved results)."""
         epochs = summary.get("epochs")
         self.progress.add_task(
             name,
@@ -129,10 +134,10 @@ class SearchProgress:
             completed=1,
             count=f"epoch {epochs}" if epochs is not None else "",
             left="",
-            info="saved result reused",
+            info=info,
         )
         if self.plain:
-            logger.info("retrain %s: saved result reused", name)
+            logger.info("retrain %s: %s", name, info)
 
     def _show_trial(self, current: str) -> None:
         self.progress.update(self.task, info=f"best {self.best} {current}".rstrip())

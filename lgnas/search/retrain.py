@@ -226,7 +226,7 @@ def _combined_result(
         (folder / PROGRESS).unlink(missing_ok=True)
         summary = read_summary(folder)
         if progress is not None:
-            progress.reused(folder.name, summary)
+            progress.ready(folder.name, summary, "built from the saved retrains")
     return final_row("found", summary)
 
 

@@ -46,6 +46,7 @@ def test_without_a_terminal_each_trial_and_retrain_is_logged(caplog) -> None:
                 progress.finish(Candidate(2, {}), failed, result)
                 progress.retrain("found-1", "val/logloss").done(40, "early stop")
                 progress.reused("mf", {"epochs": 12})
+                progress.ready("found-1-blended", {}, "built from the saved retrains")
         lines = [r.getMessage() for r in caplog.records]
         if not logged:
             assert lines == []
@@ -56,6 +57,7 @@ def test_without_a_terminal_each_trial_and_retrain_is_logged(caplog) -> None:
             "trial 2 failed: diverged (3/3 trials, 5 s); best logloss=0.5000",
             "retrain found-1: 40 epochs, best val logloss -, early stop",
             "retrain mf: saved result reused",
+            "retrain found-1-blended: built from the saved retrains",
         ]
 
 
