@@ -14,9 +14,11 @@ from sklearn.metrics import log_loss, roc_auc_score
 from lgnas.config import config_dir
 from lgnas.data import prepare_dataset
 from lgnas.errors import ConfigError
+from lgnas.models.architecture import preset
 from lgnas.search.evaluator import TrialEvaluator
 from lgnas.search.run import search
 from lgnas.training import fit
+from lgnas.training.task import task_parts
 
 CTR = ("task=ctr", "dataset=ml100k_ctr")
 
@@ -67,6 +69,21 @@ def test_training_learns_and_the_logged_metrics_equal_scikit_learn(train_job) ->
     for name, value in expected.items():
         assert result.test[f"test/{name}"] == pytest.approx(value, rel=1e-5), name
     assert result.test["test/auc"] > 0.74  # 3 epochs; clicks are 55% of the impressions
+
+
+def test_a_model_on_impression_edges_propagates_over_every_training_impression(
+    train_job,
+) -> None:
+    job = train_job(*CTR, "model=lightgcn", "+model.arch.edges=impressions")
+    split = prepare_dataset(job.dataset, seed=0)
+    _, module = task_parts(job.architecture, job.optim, split, job.train)
+    assert module.model.adjacency.nnz == 2 * len(split.train)  # both directions of each row
+    _, clicks_only = task_parts(preset("lightgcn"), job.optim, split, job.train)
+    assert clicks_only.model.adjacency.nnz == 2 * int(split.clicked(split.train).sum())
+    ranking = train_job("model=lightgcn", "+model.arch.edges=impressions")
+    ranked = prepare_dataset(ranking.dataset, seed=0)
+    with pytest.raises(ConfigError, match="'edges': 'impressions' is for task=ctr"):
+        task_parts(ranking.architecture, ranking.optim, ranked, ranking.train)
 
 
 class _ValidationLog(L.Callback):

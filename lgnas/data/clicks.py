@@ -3,7 +3,8 @@
 Every row of a labelled split (:attr:`Split.click_threshold`) is an impression ``(user, item,
 clicked)``. Training steps over the training impressions, shuffled, both classes; validation
 and test score their own impressions. The graph the GNN propagates over holds the training
-clicks only: a shown-not-clicked impression is not an edge, and no validation or test row is.
+clicks by default; an architecture with ``edges=impressions`` propagates over every training
+impression instead. No validation or test row is ever an edge.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from torch.utils.data import DataLoader
 from lgnas.data.datamodule import EpochBatchesModule, rank_share
 from lgnas.data.interactions import Interactions
 from lgnas.data.sampling import ShuffledEpochs
+from lgnas.errors import ConfigError
 from lgnas.graph.bipartite import BipartiteGraph
 
 if TYPE_CHECKING:
@@ -72,7 +74,9 @@ class EvalImpressions(torch.utils.data.IterableDataset):
 
 
 class ClickDataModule(EpochBatchesModule):
-    """Serves one labelled :class:`Split`: the graph of training clicks and impression batches.
+    """Serves one labelled :class:`Split`: the training graphs and impression batches.
+
+    ``graph`` holds the training clicks; :meth:`graph_of` gives either edge set.
 
     Args:
         split: Labelled train / validation / test impressions sharing one id space.
@@ -96,8 +100,25 @@ class ClickDataModule(EpochBatchesModule):
         self.graph = BipartiteGraph(
             user[click].numpy(), item[click].numpy(), self.num_users, self.num_items
         )
+        self._all_rows = (user, item)
         self.train_batches = ImpressionBatches(user, item, clicked, batch_size, seed)
         self.eval_batch_size = eval_batch_size
+
+    def graph_of(self, edges: str) -> BipartiteGraph:
+        """The training graph of ``clicks`` (:attr:`graph`) or of all training ``impressions``.
+
+        Raises:
+            ConfigError: ``edges`` is neither.
+        """
+        if edges == "clicks":
+            return self.graph
+        if edges != "impressions":
+            raise ConfigError(
+                f"architecture key 'edges': unknown value {edges!r}; choose "
+                "'clicks' or 'impressions'"
+            )
+        user, item = self._all_rows
+        return BipartiteGraph(user.numpy(), item.numpy(), self.num_users, self.num_items)
 
     def _eval_dataloader(self, part: Interactions) -> DataLoader:
         rows = impressions(self.split, part)

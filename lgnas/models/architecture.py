@@ -20,6 +20,7 @@ TRANSFORMS = ("none", "linear")
 ACTIVATIONS = ("identity", "relu", "leaky_relu", "tanh", "sigmoid", "elu")
 NORMALISATIONS = ("symmetric", "left", "none")
 SCORES = ("dot", "cosine", "mlp", "linear")  # mlp and linear: click-through task only
+EDGES = ("clicks", "impressions")  # impressions: click-through task only
 MAX_LAYERS = 4
 _OPS_HINT = " (the registered ops; `python -m lgnas.models` lists them with their papers)"
 # Node k >= 2 of a layer's cell: its op and input keys. Node 1's op is ``op``, its input the
@@ -141,6 +142,11 @@ class Architecture:
             The click-through task scores each pair with a pointwise head
             (:class:`~lgnas.models.pointwise.PointwiseHead`, biases added), which also offers
             ``mlp`` (over ``[u, i, u * i]``) and ``linear`` (the biases alone).
+        edges: Which training rows are the graph's edges. ``clicks`` (the default): the
+            positive interactions only. ``impressions`` (click-through task only): every
+            training impression, clicked or not, so the layers also pass along what users
+            were shown and chose to rate, not only what they liked; the labels still come
+            from the pointwise head alone.
     """
 
     num_layers: int = 3
@@ -169,6 +175,7 @@ class Architecture:
     input3: tuple[int | None, ...] | int = 2
     input4: tuple[int | None, ...] | int = 3
     cell_merge: tuple[str | None, ...] | str = "sum"
+    edges: str = "clicks"
 
     def __post_init__(self) -> None:
         if not isinstance(self.num_layers, int) or not 0 <= self.num_layers <= MAX_LAYERS:
@@ -193,6 +200,7 @@ class Architecture:
         _choice("fusion", self.fusion, FUSIONS)
         _choice("adapter", self.adapter, ADAPTERS)
         _choice("score", self.score, SCORES)
+        _choice("edges", self.edges, EDGES)
         for key in ("dropout", "edge_dropout", "id_dropout"):
             value = getattr(self, key)
             if not 0.0 <= float(value) < 1.0:
@@ -248,14 +256,16 @@ class Architecture:
     def to_dict(self) -> dict[str, Any]:
         """A plain mapping that :meth:`from_dict` turns back into an equal architecture.
 
-        Without cells (every layer one node) the cell keys are left out, so such an
-        architecture writes the mapping it wrote before cells existed (saved recipes compare
-        equal and are reused).
+        Without cells (every layer one node) the cell keys are left out, and so are the
+        default ``edges``, so such an architecture writes the mapping it wrote before these
+        keys existed (saved recipes compare equal and are reused).
         """
         plain = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
         if all(count == 1 for count in self.cell_nodes):
             for key in CELL_KEYS:
                 del plain[key]
+        if self.edges == EDGES[0]:
+            del plain["edges"]
         return plain
 
 
@@ -295,6 +305,7 @@ MESSAGE_PASSING_KEYS = (
     "edge_dropout",
     "residual",
     "heads",
+    "edges",
     *CELL_KEYS,
 )
 """The fields that say how embeddings are propagated over the graph; the rest (embeddings,

@@ -89,12 +89,18 @@ def task_parts(
         clicks = ClickDataModule(
             split, recipe.batch_size, eval_batch_size=evaluation.batch_size, seed=settings.seed
         )
-        model = GNNRecommender(architecture, clicks.graph, content=split.item_content)
+        graph = clicks.graph_of(architecture.edges)
+        model = GNNRecommender(architecture, graph, content=split.item_content)
         return clicks, ClickModule(model, metrics=list(evaluation.metrics), **common)
     if split.click_threshold is not None:
         raise ConfigError(
             f"the dataset is labelled impressions (click_threshold={split.click_threshold:g}), "
             "for task=ctr; rank on a dataset without click_threshold (e.g. dataset=ml100k)"
+        )
+    if architecture.edges != "clicks":
+        raise ConfigError(
+            f"architecture key 'edges': {architecture.edges!r} is for task=ctr (labelled "
+            "impressions); ranking data holds positive interactions only: use edges=clicks"
         )
     data = RecDataModule(
         split,

@@ -55,6 +55,17 @@ def test_the_graph_holds_the_training_clicks_only(split) -> None:
     assert data.graph.num_users == split.train.num_users
 
 
+def test_the_impressions_graph_holds_every_training_impression_and_nothing_else(split) -> None:
+    data = ClickDataModule(split, batch_size=4096, seed=0)
+    assert data.graph_of("clicks") is data.graph
+    graph = data.graph_of("impressions")
+    assert set(zip(graph.user.tolist(), graph.item.tolist(), strict=True)) == _rows(split.train)
+    assert graph.num_edges == len(split.train) > data.graph.num_edges  # non-clicks added
+    assert (graph.num_users, graph.num_items) == (data.graph.num_users, data.graph.num_items)
+    with pytest.raises(ConfigError, match="'views'"):
+        data.graph_of("views")
+
+
 def test_an_epoch_shows_every_training_impression_once_and_replays_by_seed(split) -> None:
     def epoch(seed: int) -> list[tuple[int, int, float]]:
         data = ClickDataModule(split, batch_size=5000, seed=seed)
