@@ -21,6 +21,9 @@ Config schema (a mapping; Hydra ``DictConfig`` works)::
     rating_threshold: float | null   # keep rating >= threshold (default null: keep all)
     click_threshold: float | null    # labelled impressions for task=ctr: rating >= it is a
                               # click, below it shown but not clicked (default null: none)
+    sampled_non_clicks:       # optional, for click-only data (lgnas.data.non_clicks): every
+      per_click: int          #   row a click plus this many drawn unobserved items per row
+      seed: int               #   as non-clicks (task=ctr; the draw's seed, default 0)
     kcore: int                # k-core on users and items, 0 = off (default 0)
     dedup: last | first | max | false   # one row per (user, item): the latest (by
                               #   timestamp, else file order), the earliest, or the
@@ -56,7 +59,8 @@ Config schema (a mapping; Hydra ``DictConfig`` works)::
                               #        num_communities, alpha, in_community, seed
 
 Steps run in the order unseen, threshold, dedup, subsample, k-core, then ids are compacted
-(users/items left without interactions are dropped) and the split is made (with ``seed``
+(users/items left without interactions are dropped), non-clicks are drawn (each takes its
+click's part of a predefined split) and the split is made (with ``seed``
 unless ``split.seed`` says otherwise). The synthetic data itself is fixed by ``options.seed``
 (default 0), so changing ``seed`` re-splits the same data.
 
@@ -95,6 +99,7 @@ from lgnas.data.loaders import (
     load_lightgcn,
     load_pyg,
 )
+from lgnas.data.non_clicks import add_non_clicks
 from lgnas.data.preprocess import (
     DEDUP_KEEPS,
     compact,
@@ -159,8 +164,10 @@ SPLITS: dict[str, Callable[..., Split]] = {
 _KEYS = (
     "name", "format", "path", "train", "valid", "test", "unseen", "fetch", "rating_threshold",
     "kcore", "dedup", "subsample", "split", "options", "item_features", "click_threshold",
+    "sampled_non_clicks",
 )  # fmt: skip
 _SUBSAMPLE_KEYS = ("users", "seed")
+_NON_CLICK_KEYS = ("per_click", "seed")
 _SPLIT_PROVIDED = ("data", "parts")
 _SPLIT_FILES = ("train", "valid", "test")
 _UNSEEN = ("drop", "keep")
@@ -188,6 +195,14 @@ def prepare_dataset(cfg: Mapping[str, Any], seed: int) -> Split:
     if threshold is not None and not _is_number(threshold):
         raise ConfigError(f"{where}: rating_threshold={threshold!r} must be a number or null.")
     clicks = cfg.get("click_threshold")
+    non_clicks = _section(cfg, "sampled_non_clicks", where)
+    if non_clicks:
+        _check_keys(non_clicks, _NON_CLICK_KEYS, f"{where}: dataset.sampled_non_clicks")
+        if clicks is not None:
+            raise ConfigError(
+                f"{where}: sampled_non_clicks draws the non-clicks and labels every given row "
+                f"a click; remove click_threshold={clicks!r} (or sampled_non_clicks)."
+            )
     if clicks is not None and (not _is_number(clicks) or data.rating is None):
         raise ConfigError(
             f"{where}: click_threshold={clicks!r} must be a number and the data needs a "
@@ -218,6 +233,10 @@ def prepare_dataset(cfg: Mapping[str, Any], seed: int) -> Split:
     if k:
         data, parts = _keep(data, parts, kcore_rows(data, k, k))
     data = compact(data)
+    if non_clicks:
+        draw_seed = non_clicks.get("seed", 0)
+        data, rows = add_non_clicks(data, non_clicks.get("per_click", 1), draw_seed)
+        parts, clicks = (None if parts is None else parts[rows]), 1.0
     split = _split(data, parts, cfg, seed, where)
     if len(split.train) == 0:
         raise DataError(

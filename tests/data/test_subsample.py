@@ -193,6 +193,17 @@ def test_small_configs_compose_and_load_with_their_documented_sizes(
     assert bigger.train.num_users > split.train.num_users
 
 
+@pytest.mark.parametrize("name", ["gowalla_small", "amazon_book_small"])
+def test_their_ctr_configs_add_a_drawn_non_click_per_interaction(name: str, data_dir: Path) -> None:
+    users, items, *sizes = documented_sizes(name)
+    split = prepare_dataset(composed_dataset(f"{name}_ctr", data_dir), seed=0)
+    assert (split.train.num_users, split.train.num_items) == (users, items)
+    every = parts(split)
+    clicks = [int(split.clicked(part).sum()) for part in every]
+    assert sum(clicks) == sum(sizes) and sum(len(p) for p in every) == 2 * sum(sizes)
+    assert 0.8 <= len(split.train) / (2 * sum(sizes)) < 0.83  # 8:1:1 per user, rounded
+
+
 def test_full_amazon_book_config_loads_the_published_split(data_dir: Path) -> None:
     split = prepare_dataset(composed_dataset("amazon_book", data_dir), seed=0)
     assert (split.train.num_users, split.train.num_items) == (70_679, 24_915)
