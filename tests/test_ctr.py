@@ -30,6 +30,7 @@ def test_task_ctr_sets_metrics_objective_space_and_baselines(search_job) -> None
     assert (job.train.eval.monitor, job.search.objective) == ("auc", "auc")
     assert job.search.baselines == ("lr", "fm", "lightgcn", "ngcf")
     assert (job.search.top_k, job.search.ensemble) == (3, True)
+    assert job.search.trials == 32 and search_job("+strategy=random").search.trials == 16
     assert search_job("+strategy=random", *CTR, "search.top_k=1").search.ensemble  # inert
     assert job.space["name"] == "ctr" and "mlp" in job.space["dimensions"]["score"]["choices"]
     assert job.identity()["task"] == "ctr"
