@@ -234,8 +234,8 @@ def prepare_dataset(cfg: Mapping[str, Any], seed: int) -> Split:
         data, parts = _keep(data, parts, kcore_rows(data, k, k))
     data = compact(data)
     if non_clicks:
-        draw_seed = non_clicks.get("seed", 0)
-        data, rows = add_non_clicks(data, non_clicks.get("per_click", 1), draw_seed)
+        per_click, draw_seed = non_clicks.get("per_click", 1), non_clicks.get("seed", 0)
+        data, rows = add_non_clicks(data, per_click, draw_seed)
         parts, clicks = (None if parts is None else parts[rows]), 1.0
     split = _split(data, parts, cfg, seed, where)
     if len(split.train) == 0:

@@ -100,7 +100,6 @@ class ClickDataModule(EpochBatchesModule):
         self.graph = BipartiteGraph(
             user[click].numpy(), item[click].numpy(), self.num_users, self.num_items
         )
-        self._all_rows = (user, item)
         self.train_batches = ImpressionBatches(user, item, clicked, batch_size, seed)
         self.eval_batch_size = eval_batch_size
 
@@ -117,8 +116,10 @@ class ClickDataModule(EpochBatchesModule):
                 f"architecture key 'edges': unknown value {edges!r}; choose "
                 "'clicks' or 'impressions'"
             )
-        user, item = self._all_rows
-        return BipartiteGraph(user.numpy(), item.numpy(), self.num_users, self.num_items)
+        batches = self.train_batches  # every training impression
+        return BipartiteGraph(
+            batches.user.numpy(), batches.item.numpy(), self.num_users, self.num_items
+        )
 
     def _eval_dataloader(self, part: Interactions) -> DataLoader:
         rows = impressions(self.split, part)
