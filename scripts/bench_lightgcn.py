@@ -55,7 +55,6 @@ def measure_lgnas(dataset: str, epochs: int, threads: int, seed: int, device: st
     """Train lgnas's LightGCN preset without validation; time epochs and one test evaluation
     (``device``: ``cpu`` or ``cuda``)."""
     import lightning as L
-    import torch
     from hydra import compose, initialize_config_dir
     from omegaconf import OmegaConf
 
@@ -63,8 +62,9 @@ def measure_lgnas(dataset: str, epochs: int, threads: int, seed: int, device: st
     from lgnas.data import prepare_dataset
     from lgnas.data.datamodule import RecDataModule
     from lgnas.models import GNNRecommender, RecommenderModule, preset
+    from lgnas.training.host import prepare_host
 
-    torch.set_num_threads(threads)
+    prepare_host(threads)  # as every lgnas training sets up its process
     L.seed_everything(seed, verbose=False)
     overrides = [f"dataset={DATASETS[dataset][0]}"]
     if dataset == "gowalla":  # train on all of train.txt, as the peers do

@@ -236,13 +236,20 @@ class GNNRecommender(nn.Module):
     def batch_l2(self, users: Tensor, pos: Tensor, neg: Tensor) -> Tensor:
         """``(|e_u|² + |e_i|² + |e_j|²) / (2B)`` over the batch's raw ID embeddings.
 
-        The LightGCN / RecBole regulariser. Written as occurrence counts times squared row
-        norms over the whole table: the same value, without gathering and scattering rows.
+        The LightGCN / RecBole regulariser, as each distinct row's squared norm times its
+        occurrences. Where the batch's ids could fill over a quarter of the table (decided by
+        the shapes, as :meth:`batch_representations`), over the whole table with zero counts
+        elsewhere: no gather or scatter. Otherwise over the batch's rows only, sparing a large
+        graph's step three full-table temporaries (6% of a Gowalla LightGCN step).
         """
         if self.embedding.num_embeddings > self.num_users:
             nodes = torch.cat([users, pos + self.num_users, neg.reshape(-1) + self.num_users])
         else:  # pure-content items: only users have ID rows
             nodes = users
-        counts = torch.bincount(nodes, minlength=self.embedding.num_embeddings)
         weight = self.embedding.weight
-        return (counts.to(weight.dtype) @ weight.pow(2).sum(1)) / (2 * len(users))
+        if 4 * len(nodes) > len(weight):
+            counts, rows = torch.bincount(nodes, minlength=len(weight)), weight
+        else:
+            ids, counts = torch.unique(nodes, return_counts=True)
+            rows = weight.index_select(0, ids)
+        return (counts.to(rows.dtype) @ rows.pow(2).sum(1)) / (2 * len(users))

@@ -27,6 +27,7 @@ from lgnas.metrics import RankingMetrics
 from lgnas.models.filter_recommender import GraphFilterRecommender
 from lgnas.models.graph_filter import GraphFilter, GridPoint
 from lgnas.models.module import rank_batch
+from lgnas.training.host import prepare_host
 from lgnas.training.result import ModelHolder, TrainResult
 from lgnas.training.settings import EvalSettings, TrainSettings
 
@@ -72,7 +73,7 @@ def fit_graph_filter(
         ConfigError: The grid has several points but the split no validation users, or
             every rank exceeds what the data allows.
     """
-    torch.set_num_threads(settings.threads)
+    prepare_host(settings.threads)
     start = time.perf_counter()
     evaluation = settings.eval
     data = RecDataModule(split, eval_batch_size=evaluation.batch_size, seed=settings.seed)

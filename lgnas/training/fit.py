@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import lightning as L
-import torch
 from lightning.pytorch.callbacks import Callback, Timer
 from lightning.pytorch.loggers import CSVLogger, Logger, TensorBoardLogger
 
@@ -28,6 +27,7 @@ from lgnas.models.warm_start import ResumableCheckpoint
 from lgnas.training.blend import fit_blend
 from lgnas.training.closed_form import fit_graph_filter
 from lgnas.training.ensemble import fit_ensemble
+from lgnas.training.host import prepare_host
 from lgnas.training.result import StopReason, TrainResult
 from lgnas.training.settings import TrainSettings, spawned_processes
 from lgnas.training.task import task_parts
@@ -132,7 +132,7 @@ def fit(
         options.update(log_dir=log_dir, resume_from=resume_from, checkpoint_to=checkpoint_to)
         options.update(init_from=init_from)
         return fit_in_processes(world_size, architecture, optim, split, settings, **options)
-    torch.set_num_threads(settings.threads)
+    prepare_host(settings.threads)
     L.seed_everything(settings.seed, workers=True, verbose=False)
     evaluation = settings.eval
     data, module = task_parts(architecture, optim, split, settings)

@@ -24,6 +24,7 @@ from lgnas.models.module import RecommenderModule, RepresentationModule
 from lgnas.models.optim import Optim
 from lgnas.models.recommender import GNNRecommender
 from lgnas.models.warm_start import ResumableCheckpoint
+from lgnas.training.host import prepare_host
 from lgnas.training.result import TrainResult, read_recipe, read_summary, saved_result
 from lgnas.training.settings import TrainSettings
 
@@ -42,7 +43,7 @@ def retrain(
     logger; the seed and recipe are the first fit's. With ``checkpoint``, the training state
     is saved there as each epoch ends and a saved one is continued (a refit killed midway
     resumes at its last complete epoch); the caller removes it once the result is saved."""
-    torch.set_num_threads(settings.threads)
+    prepare_host(settings.threads)
     L.seed_everything(settings.seed, workers=True, verbose=False)
     data, module = task_parts(architecture, optim, split, settings)
     trainer_args: dict[str, Any] = dict(settings.trainer)

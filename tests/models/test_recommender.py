@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import itertools
 
+import numpy as np
 import pytest
 import torch
 
@@ -177,3 +178,20 @@ def test_non_positive_temperature_is_refused(tau, small_graph):
 def test_unknown_score_is_refused():
     with pytest.raises(ConfigError, match="'score'.*'euclid'"):
         preset("mf", score="euclid")
+
+
+@pytest.mark.parametrize("num_users", [12, 400])  # the batch fills the table / a few rows
+def test_batch_l2_equals_the_sum_over_the_batch_rows_in_value_and_gradient(num_users) -> None:
+    rng = np.random.default_rng(1)
+    user, item = rng.integers(0, num_users, 60), rng.integers(0, 15, 60)
+    pairs = np.unique(np.stack([user, item], 1), axis=0).T
+    model = GNNRecommender(preset("mf"), BipartiteGraph(*pairs, num_users, 15))
+    users = torch.as_tensor(rng.integers(0, num_users, 8))
+    pos, neg = torch.as_tensor(rng.integers(0, 15, 8)), torch.as_tensor(rng.integers(0, 15, (8, 3)))
+    table = model.embedding.weight
+    rows = torch.cat([table[users], table[pos + num_users], table[neg.reshape(-1) + num_users]])
+    want = rows.pow(2).sum() / (2 * len(users))
+    (want_grad,) = torch.autograd.grad(want, table)
+    got = model.batch_l2(users, pos, neg)
+    torch.testing.assert_close(got, want)
+    torch.testing.assert_close(torch.autograd.grad(got, table)[0], want_grad)
