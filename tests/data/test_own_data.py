@@ -15,7 +15,7 @@ from lgnas.data.catalog import prepare_dataset
 from lgnas.data.loaders import load_csv, load_lightgcn
 from lgnas.data.preprocess import compact
 from lgnas.data.splits import Split, split_predefined
-from lgnas.errors import DataError
+from lgnas.errors import ConfigError, DataError
 
 TYPES = {"user": "user_id:token", "item": "item_id:token", "rating": "rating:float"}
 TYPES["timestamp"] = "timestamp:float"
@@ -124,6 +124,32 @@ def test_csv_with_a_header_loads_as_the_atomic_file(rows, tmp_path: Path) -> Non
     plain = write(tmp_path / "plain.csv", ["user,item,rating,timestamp", *map(",".join, rows)])
     found = {"name": "mine", "format": "csv", "path": str(plain), "options": {"header": True}}
     assert_same(prepare_dataset(found, seed=5), prepare_dataset(bench, seed=5))
+
+
+def test_double_colon_file_loads_as_the_atomic_file(rows, tmp_path: Path) -> None:
+    """MovieLens-1M/10M's ``ratings.dat`` shape: ``user::item::rating::timestamp``, quote
+    characters being data there (a title-like token keeps its quote)."""
+    tokens = [
+        [row[0], f'"{row[1]}' if n % 7 == 0 else row[1], *row[2:]] for n, row in enumerate(rows)
+    ]
+    path = write(tmp_path / "ratings.dat", ["::".join(row) for row in tokens])
+    atomic(tmp_path / "ml" / "ml.inter", tokens, tuple(POSITIONS))
+    dat = {"name": "mine", "format": "csv", "path": str(path)}
+    dat["options"] = {"sep": "::", "columns": POSITIONS}
+    bench = {"name": "mine", "format": "atomic", "path": str(tmp_path / "ml")}
+    got, expected = prepare_dataset(dat, seed=2), prepare_dataset(bench, seed=2)
+    assert_same(got, expected)
+    assert '"' + rows[0][1] in got.train.item_ids.tolist()  # the quote is part of the id
+    write(tmp_path / "short.dat", ["1::2::5", "1::3", "2::2::4"])
+    with pytest.raises(DataError, match=r"short.dat, line 2: 2 fields where 3 were .* '::'"):
+        load_csv(tmp_path / "short.dat", sep="::", columns={"user": 0, "item": 1})
+
+
+@pytest.mark.parametrize("sep", ["", 'a"b', "\n", ":\n"])
+def test_a_separator_that_cannot_delimit_is_refused_with_the_choices(sep: str, tmp_path) -> None:
+    path = write(tmp_path / "x.csv", ["1,2"])
+    with pytest.raises(ConfigError, match=r"sep=.* is not a delimiter: .*'::'.*whitespace"):
+        load_csv(path, sep=sep)
 
 
 def test_every_bad_line_is_named_in_one_error(tmp_path: Path) -> None:

@@ -74,8 +74,10 @@ def load_csv(
             without one, user 0 and item 1.
         header: Whether the first line names the columns; default: yes when ``columns``
             gives names (or ``columns`` is unset and ``header`` true), no for positions.
-        sep: The delimiter: one character, or a name of :data:`SEPARATORS`
-            (``whitespace``: runs of spaces and tabs; ``tab`` or ``\\t``: a tab).
+        sep: The delimiter: one character, a longer string (``::`` as in MovieLens-1M's
+            ``ratings.dat``; such files are read without CSV quoting), or a name of
+            :data:`SEPARATORS` (``whitespace``: runs of spaces and tabs; ``tab`` or ``\\t``:
+            a tab).
         item_file: An optional side table with a header (same ``encoding``; separator
             ``item_sep``, default ``sep``) whose id column is ``item_id_col`` (default: the
             item column's name, else the side table's first column); its other columns
@@ -97,7 +99,8 @@ def load_csv(
         header = columns is not None and any(not is_position(c) for c in columns.values())
     delimiter = separator(sep, "sep")
     tables = [
-        read_table(file, sep=delimiter, header=header, encoding=encoding) for file in files.values()
+        read_table(file, sep=delimiter, header=header, encoding=encoding, quoting=quotes(delimiter))
+        for file in files.values()
     ]
     if columns is None:
         columns = _named_columns(tables[0]) if header else {"user": 0, "item": 1}
@@ -105,7 +108,7 @@ def load_csv(
     if item_file is not None:
         side = _side_path(item_file, next(iter(files.values())))
         side_sep = delimiter if item_sep is None else separator(item_sep, "item_sep")
-        table = read_table(side, sep=side_sep, encoding=encoding)
+        table = read_table(side, sep=side_sep, encoding=encoding, quoting=quotes(side_sep))
         item_id_col = item_id_col or _name_or(columns["item"], table.names[0])
         item_table = side_table(table, item_id_col)
     data, sizes = interactions_from_tables(tables, columns, item_table, item_id_col or "item_id")
@@ -119,12 +122,18 @@ def separator(sep: str, option: str) -> str | None:
     """The delimiter ``sep`` means (``None``: runs of whitespace); a ConfigError otherwise."""
     if isinstance(sep, str) and sep.lower() in SEPARATORS:
         return SEPARATORS[sep.lower()]
-    if isinstance(sep, str) and len(sep) == 1 and sep not in '"\r\n':
+    if isinstance(sep, str) and sep and not set(sep) & set('"\r\n'):
         return sep
     raise ConfigError(
-        f"{option}={sep!r} is not a delimiter: give one character (e.g. ',' or ';') or one of "
-        f"{sorted(SEPARATORS)} (whitespace: runs of spaces and tabs)."
+        f"{option}={sep!r} is not a delimiter: give one character (e.g. ',' or ';'), a string "
+        f"such as '::', or one of {sorted(SEPARATORS)} (whitespace: runs of spaces and tabs)."
     )
+
+
+def quotes(sep: str | None) -> bool:
+    """Whether CSV quoting applies: only a one-character delimiter has it (Python's csv
+    module, like the files themselves, knows no quoting around ``::``)."""
+    return sep is not None and len(sep) == 1
 
 
 def _files(
