@@ -161,6 +161,8 @@ def _run_brackets(
     a proxy trial its epochs times the proxy's share of the full graph's work. A
     rung runs only if its epochs fit in what is left of the trial budget and the time budget
     is not spent; a rung started is finished, and the first that does not fit ends the search.
+    A bracket that screens on the proxy starts only if its first full-graph rung fits too:
+    proxy trials alone would choose nothing.
 
     The strategy hears each candidate once, when its bracket ends, with its result at the
     highest fidelity it reached (the result carries that fidelity). One tell per candidate is
@@ -192,6 +194,8 @@ def _run_brackets(
         reached: dict[int, TrialResult] = {}
         alive = list(range(len(candidates)))
         charges = scheduler.charges(bracket)
+        if not fits(scheduler.opening_cost(bracket)):
+            return True  # the strategy keeps this bracket's candidates pending
         for rung, (fidelity, _) in enumerate(bracket.rungs):
             if not fits(charges[rung] * len(alive)):
                 return True  # the strategy keeps this bracket's candidates pending
@@ -208,18 +212,20 @@ def _run_brackets(
 
 
 def _refuse_a_budget_below_one_rung(scheduler: FidelityScheduler, budget: Budget) -> None:
-    """A trial budget that cannot pay the first bracket's first rung would end the search
+    """A trial budget that cannot pay the first bracket's opening rungs would end the search
     before its first trial: refused, naming the budget it needs."""
     first = next(scheduler.brackets())
-    size = first.rungs[0][1]
-    epochs = scheduler.charges(first)[0] * size
+    epochs = scheduler.opening_cost(first)
     if budget.trials is not None and epochs > budget.trials * scheduler.max_fidelity + 1e-9:
         needed = math.ceil(epochs / scheduler.max_fidelity - 1e-9)
+        rungs = first.rungs[: scheduler.opening(first)]
+        what = " then ".join(f"{size} candidates at {describe_fidelity(f)}" for f, size in rungs)
         raise ConfigError(
             f"search.trials={budget.trials:g} buys {budget.trials * scheduler.max_fidelity:g} "
-            f"epochs at search.fidelity={scheduler.max_fidelity}, but the first rung of a "
-            f"{scheduler.kind} bracket costs {epochs:.3g} epochs' worth ({size} candidates at "
-            f"{describe_fidelity(first.rungs[0][0])}); set search.trials to at least {needed}"
+            f"epochs at search.fidelity={scheduler.max_fidelity}, but the first "
+            f"{'rungs' if len(rungs) > 1 else 'rung'} of a {scheduler.kind} bracket cost"
+            f"{'' if len(rungs) > 1 else 's'} {epochs:.3g} epochs' worth ({what}); set "
+            f"search.trials to at least {needed}"
         )
 
 

@@ -125,6 +125,17 @@ class FidelityScheduler:
             before = epochs if self.warm_start else 0
         return charges
 
+    def opening(self, bracket: Bracket) -> int:
+        """How many of the bracket's first rungs must fit the budget before it starts: its
+        first, and with a proxy rung also the full-graph rung it feeds, since proxy scores
+        choose nothing by themselves (they are on another graph's scale)."""
+        return 2 if on_proxy(bracket.rungs[0][0]) and len(bracket.rungs) > 1 else 1
+
+    def opening_cost(self, bracket: Bracket) -> float:
+        """Full-graph epochs :meth:`opening`'s rungs count toward the trial budget."""
+        charges = self.charges(bracket)
+        return sum(charges[j] * bracket.rungs[j][1] for j in range(self.opening(bracket)))
+
     def brackets(self) -> Iterator[Bracket]:
         """The brackets to run, in order, without end (the loop's budget stops them)."""
         top = len(self.ladder) - 1

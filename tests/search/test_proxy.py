@@ -167,12 +167,39 @@ def test_the_screened_out_are_told_below_the_promoted_in_their_proxy_order(
 
 def test_a_search_with_a_proxy_resumes_exactly(tmp_path: Path) -> None:
     whole, whole_eval, _ = _search(tmp_path / "whole", trials=9)
-    _, first, _ = _search(tmp_path / "resumed", trials=2)  # stopped after the proxy rung
-    assert {f for _, f in first.trained} == {-4}
+    # 3 x 18 = 54 epochs pay the proxy rung (27) and the first full-graph rung (18), not more.
+    _, first, _ = _search(tmp_path / "resumed", trials=3)
+    assert {f for _, f in first.trained} == {-4, 2}
     resumed, second, _ = _search(tmp_path / "resumed", trials=9)
     assert resumed.trials == whole.trials
     assert not set(first.trained) & set(second.trained)
     assert sorted(first.trained + second.trained) == sorted(whole_eval.trained)
+
+
+def test_a_bracket_starts_its_proxy_rung_only_if_its_first_full_graph_rung_fits(
+    tmp_path: Path,
+) -> None:
+    # 6 x 18 = 108 epochs: the first bracket takes 81; the 27 left would pay a second
+    # bracket's proxy rung (27 x 4 x 0.25) but not the 9 x 2 epochs its screening feeds.
+    outcome, evaluate, strategy = _search(tmp_path, trials=6)
+    assert len(outcome.trials) == 27 + 9 + 3 + 1 and outcome.epochs == 162
+    assert len(evaluate.trained) == 40 and len(strategy.told) == 27
+    # One more trial's epochs (126) pays both, and the second bracket screens.
+    more, _, _ = _search(tmp_path / "more", trials=7)
+    assert [r.fidelity for _, r in more.trials[40:]] == [-4] * 27 + [2] * 9
+
+
+def test_a_budget_below_the_proxy_and_its_first_full_graph_rung_is_refused(
+    tmp_path: Path,
+) -> None:
+    message = (
+        r"search.trials=2 buys 36 epochs at search.fidelity=18, but the first rungs of a sha "
+        r"bracket cost 45 epochs' worth \(27 candidates at 4 epochs on the proxy then 9 "
+        r"candidates at 2 epochs\); set search.trials to at least 3$"
+    )
+    with pytest.raises(ConfigError, match=message):
+        _search(tmp_path, trials=2)
+    assert len(Journal(tmp_path / "journal.jsonl", {"proxy": 4})) == 0
 
 
 SETTINGS = {"scheduler": "sha", "min_fidelity": 2, "fidelity": 18, "proxy_users": 100}
